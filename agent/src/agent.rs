@@ -1,0 +1,52 @@
+//! The agent interface: the runner hands each observation to an [`Agent`]
+//! and sends back the action it chooses.
+
+use sim_bridge::{Action, Capabilities, Episode, Observation};
+
+use crate::Error;
+
+/// What an agent learns at the start of an episode.
+#[derive(Debug, Clone)]
+pub struct EpisodeStart<'a> {
+    /// The episode (goal text in `episode.goal`, category in `episode.object_type`).
+    pub episode: &'a Episode,
+    /// What the observation source provides (camera, step sizes, pose, semantic frames).
+    pub capabilities: &'a Capabilities,
+    /// Step budget: the runner ends the episode after this many actions.
+    pub max_steps: u32,
+}
+
+/// Time an agent spent on its last `act`, by stage, in milliseconds.
+/// Stages an agent does not have stay 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepCost {
+    /// Goal localization (perception).
+    pub localize_ms: f64,
+    /// Map update from depth.
+    pub map_ms: f64,
+    /// Frontier extraction and target choice.
+    pub frontier_ms: f64,
+    /// Path planning and path following.
+    pub plan_ms: f64,
+}
+
+impl StepCost {
+    /// Everything but localization: the agent's own per-step cost.
+    pub fn agent_ms(&self) -> f64 {
+        self.map_ms + self.frontier_ms + self.plan_ms
+    }
+}
+
+/// A navigation agent: observation in, action out.
+pub trait Agent {
+    /// Short name used in results (`"random"`, `"cow"`).
+    fn name(&self) -> &str;
+    /// Prepares for a new episode; called before the first `act`.
+    fn reset(&mut self, start: &EpisodeStart<'_>) -> Result<(), Error>;
+    /// Chooses the next action.
+    fn act(&mut self, obs: &Observation) -> Result<Action, Error>;
+    /// Stage timings of the last `act` (zeros for agents without stages).
+    fn last_cost(&self) -> StepCost {
+        StepCost::default()
+    }
+}

@@ -1,0 +1,1 @@
+//! `maps`: geometry and planning for cow (to be written).

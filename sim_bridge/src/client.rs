@@ -1,0 +1,1 @@
+//! ZeroMQ lazy-pirate client (to be written).

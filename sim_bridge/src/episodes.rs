@@ -1,0 +1,1 @@
+//! Episode files and deterministic splits (to be written).

@@ -1,0 +1,1 @@
+//! ZeroMQ server over a [`crate::Backend`] (to be written).

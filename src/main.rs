@@ -1,0 +1,3 @@
+//! The `cow` command-line tool.
+
+fn main() {}
