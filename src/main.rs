@@ -1,3 +1,5 @@
-//! The `cow` command-line tool.
+//! The `cow` command-line tool: a thin shell over the library crates.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    cow::cli::main()
+}

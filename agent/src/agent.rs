@@ -1,7 +1,7 @@
 //! The agent interface: the runner hands each observation to an [`Agent`]
 //! and sends back the action it chooses.
 
-use sim_bridge::{Action, Capabilities, Episode, Observation};
+use sim_bridge::{Action, Capabilities, Episode, EpisodeResult, Observation};
 
 use crate::Error;
 
@@ -45,8 +45,18 @@ pub trait Agent {
     fn reset(&mut self, start: &EpisodeStart<'_>) -> Result<(), Error>;
     /// Chooses the next action.
     fn act(&mut self, obs: &Observation) -> Result<Action, Error>;
+    /// Name of the localizer the agent uses, if it has one.
+    fn localizer_name(&self) -> Option<&str> {
+        None
+    }
     /// Stage timings of the last `act` (zeros for agents without stages).
     fn last_cost(&self) -> StepCost {
         StepCost::default()
+    }
+    /// A top-down picture of what the agent knows (its map, frontiers,
+    /// goal evidence, path), with the ground truth of `result` drawn on top
+    /// when given; `None` for agents without a map.
+    fn render_map(&self, _result: Option<&EpisodeResult>) -> Option<image::RgbImage> {
+        None
     }
 }

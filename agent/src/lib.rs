@@ -3,9 +3,16 @@
 //! evaluation over result files.
 
 pub mod agent;
+pub mod cow;
 pub mod error;
+pub mod eval;
 pub mod localize;
 pub mod random;
+pub mod record;
+pub mod replay;
+pub mod results;
+pub mod runner;
+pub mod viz;
 
 pub use agent::{Agent, EpisodeStart, StepCost};
 pub use error::Error;

@@ -316,4 +316,8 @@ pub struct EpisodeResult {
     pub path: Vec<Pose>,
     /// Every action with its success flag.
     pub actions: Vec<ActionRecord>,
+    /// Positions of the goal-category instances in the house (centres, world
+    /// frame), for visualisation; empty when the source does not say.
+    #[serde(default)]
+    pub goal_positions: Vec<Position>,
 }

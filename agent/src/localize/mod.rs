@@ -2,6 +2,11 @@
 //! per-pixel confidence map. The CoW policy only sees this trait, so CLIP,
 //! OWL-ViT and the oracle plug in without touching it.
 
+pub mod center;
+pub mod oracle;
+
+pub use oracle::OracleLocalizer;
+
 use sim_bridge::{Capabilities, Frame};
 
 use crate::Error;

@@ -1,0 +1,137 @@
+//! Settings of the CoW agent (the `[agent.cow]` table of a config file).
+//! Defaults are CoW's RoboTHOR values (see `shared/reference/cow-facts.md`).
+
+use serde::{Deserialize, Serialize};
+
+/// Where the agent's pose comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoseSource {
+    /// The observation's pose when the source provides one, else dead reckoning.
+    #[default]
+    Auto,
+    /// Always the observation's pose (an error when the source has none).
+    Observation,
+    /// Always dead reckoning from the agent's own actions with CoW's
+    /// failed-action test, as the original CoW does.
+    DeadReckoning,
+}
+
+/// Occupancy-map settings (mirrors `maps::MapConfig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MapSettings {
+    /// Side of a map cell, metres (CoW: 0.125).
+    pub cell_size: f32,
+    /// Points within this height of the floor are floor, metres (THOR 0.05, Habitat 0.15).
+    pub floor_tolerance: f32,
+    /// Points higher than this above the floor are ignored, metres (CoW: 1.9).
+    pub ceiling_cut: f32,
+    /// Depth below this is invalid, metres (CoW: 0.051).
+    pub min_depth: f32,
+    /// Depth beyond this is not mapped, metres.
+    pub max_depth: f32,
+    /// Depth is sampled on a grid of about this many pixels per axis (CoW resizes to 224).
+    pub target_resolution: u32,
+    /// Obstacles are inflated by this radius for planning, metres.
+    pub agent_radius: f32,
+    /// Radius of the extra planning cost near obstacles, metres (0 = off).
+    pub proximity_radius: f32,
+    /// Weight of the extra planning cost next to obstacles.
+    pub proximity_weight: f32,
+    /// An occupied cell becomes free again once seen free this many times per obstacle sighting.
+    pub clear_ratio: u16,
+}
+
+impl Default for MapSettings {
+    fn default() -> Self {
+        let m = maps::MapConfig::default();
+        MapSettings {
+            cell_size: m.cell_size,
+            floor_tolerance: m.floor_tolerance,
+            ceiling_cut: m.ceiling_cut,
+            min_depth: m.min_depth,
+            max_depth: m.max_depth,
+            target_resolution: m.target_resolution,
+            agent_radius: m.agent_radius,
+            proximity_radius: m.proximity_radius,
+            proximity_weight: m.proximity_weight,
+            clear_ratio: m.clear_ratio,
+        }
+    }
+}
+
+impl MapSettings {
+    /// The `maps` configuration, with the goal threshold the localizer uses.
+    pub fn to_map_config(&self, goal_threshold: f32) -> maps::MapConfig {
+        maps::MapConfig {
+            cell_size: self.cell_size,
+            floor_tolerance: self.floor_tolerance,
+            ceiling_cut: self.ceiling_cut,
+            min_depth: self.min_depth,
+            max_depth: self.max_depth,
+            target_resolution: self.target_resolution,
+            agent_radius: self.agent_radius,
+            proximity_radius: self.proximity_radius,
+            proximity_weight: self.proximity_weight,
+            clear_ratio: self.clear_ratio,
+            goal_threshold,
+            ..maps::MapConfig::default()
+        }
+    }
+}
+
+/// The CoW agent's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CowConfig {
+    /// Where the pose comes from.
+    pub pose_source: PoseSource,
+    /// Spin in place at the start to look around ((360 - hfov) / turn step
+    /// turns, 9 for CoW's 90 deg camera and 30 deg turns).
+    pub spin: bool,
+    /// Stop when the goal is seen within this distance, metres; keep it
+    /// below the benchmark's success distance (1.0 m) to absorb map error.
+    pub stop_distance: f32,
+    /// Goal-confidence threshold; `None` = the localizer's own.
+    pub goal_threshold: Option<f32>,
+    /// CoW's "center" mode: reduce each frame's goal mask to the one pixel
+    /// nearest its centroid.
+    pub center: bool,
+    /// A cell counts as goal evidence once it exceeded the threshold in this many frames.
+    pub evidence_min_frames: u16,
+    /// Path-following look-ahead in cells (CoW: 3.5).
+    pub lookahead_cells: f32,
+    /// Frontier clusters smaller than this are dropped (CoW: 3).
+    pub frontier_min_cluster: usize,
+    /// A frontier target within this distance of one already reached or
+    /// abandoned is skipped, metres.
+    pub frontier_memory_radius: f32,
+    /// Give up a frontier or goal target after this many steps without
+    /// reaching it.
+    pub target_patience: u32,
+    /// Cost per metre of planning through unknown cells; `None` plans
+    /// through known free space only (CoW).
+    pub unknown_cost: Option<f32>,
+    /// The occupancy map.
+    pub map: MapSettings,
+}
+
+impl Default for CowConfig {
+    fn default() -> Self {
+        CowConfig {
+            pose_source: PoseSource::Auto,
+            spin: true,
+            stop_distance: 0.85,
+            goal_threshold: None,
+            center: false,
+            evidence_min_frames: 1,
+            lookahead_cells: 3.5,
+            frontier_min_cluster: 3,
+            frontier_memory_radius: 0.5,
+            target_patience: 60,
+            unknown_cost: None,
+            map: MapSettings::default(),
+        }
+    }
+}

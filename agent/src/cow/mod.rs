@@ -1,0 +1,269 @@
+//! The CoW agent: map what you see, explore frontiers, and exploit as soon
+//! as the map holds goal evidence.
+//!
+//! Each step: pose ([`pose`]) → goal localization (any [`Localizer`]) →
+//! map update (`maps::OccupancyMap::integrate`) → distance field from the
+//! agent (`maps::Planner::update`) → decision ([`policy`]) → action.
+//! Stage timings are reported through [`Agent::last_cost`].
+
+pub mod config;
+pub mod policy;
+pub mod pose;
+
+use std::time::Instant;
+
+use maps::{
+    FollowConfig, FrontierConfig, FrontierFinder, FrontierMemory, OccupancyMap, PinholeCamera,
+    PlanConfig, Planner, Pose2,
+};
+use nalgebra::Point2;
+use sim_bridge::{Action, EpisodeResult, Observation};
+
+pub use config::{CowConfig, MapSettings, PoseSource};
+
+use crate::agent::{Agent, EpisodeStart, StepCost};
+use crate::localize::{center::reduce_to_center, Goal, Localizer};
+use crate::Error;
+pub use policy::Mode;
+use policy::Policy;
+use pose::PoseTracker;
+
+/// Everything the agent builds up during one episode.
+#[derive(Debug)]
+pub struct EpisodeState {
+    /// The occupancy map.
+    pub map: OccupancyMap,
+    /// Distance field and A* planner.
+    pub planner: Planner,
+    /// Frontier extraction.
+    pub frontiers: FrontierFinder,
+    /// Frontier targets reached or abandoned.
+    pub memory: FrontierMemory,
+    /// Pose source.
+    pub pose: PoseTracker,
+    /// The decision state machine.
+    pub policy: Policy,
+    /// Camera model.
+    pub camera: PinholeCamera,
+    /// Camera height above the base, metres.
+    pub camera_height: f32,
+    /// Agent poses so far (map frame).
+    pub trajectory: Vec<Pose2>,
+}
+
+/// The CoW agent over any localizer.
+pub struct CowAgent {
+    config: CowConfig,
+    localizer: Box<dyn Localizer>,
+    threshold: f32,
+    confidence: Vec<f32>,
+    state: Option<EpisodeState>,
+    last_action: Option<Action>,
+    cost: StepCost,
+}
+
+impl std::fmt::Debug for CowAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CowAgent")
+            .field("localizer", &self.localizer.name())
+            .field("threshold", &self.threshold)
+            .finish()
+    }
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+impl CowAgent {
+    /// A CoW agent with these settings and this localizer.
+    pub fn new(config: CowConfig, localizer: Box<dyn Localizer>) -> Self {
+        let threshold = config
+            .goal_threshold
+            .unwrap_or_else(|| localizer.threshold());
+        CowAgent {
+            config,
+            localizer,
+            threshold,
+            confidence: Vec::new(),
+            state: None,
+            last_action: None,
+            cost: StepCost::default(),
+        }
+    }
+
+    /// The episode state (map, planner, ...), once an episode started.
+    pub fn state(&self) -> Option<&EpisodeState> {
+        self.state.as_ref()
+    }
+
+    /// The goal confidence of the last frame.
+    pub fn confidence(&self) -> &[f32] {
+        &self.confidence
+    }
+
+    /// Smallest horizontal distance (metres) from the camera to a pixel of
+    /// the last frame whose goal confidence exceeds the threshold, counting
+    /// only distances backed by at least `min_pixels` such pixels.
+    fn visible_goal_distance(&self, depth: &[f32], camera: &PinholeCamera, min_pixels: usize) -> Option<f32> {
+        let mut dists: Vec<f32> = Vec::new();
+        let w = camera.width as usize;
+        for (i, (&c, &d)) in self.confidence.iter().zip(depth).enumerate() {
+            if c > self.threshold && d.is_finite() && d > 0.0 {
+                let x = ((i % w) as f32 + 0.5 - camera.cx) * d / camera.fx;
+                dists.push((x * x + d * d).sqrt());
+            }
+        }
+        if dists.len() < min_pixels.max(1) {
+            return None;
+        }
+        let k = min_pixels.max(1) - 1;
+        let (_, kth, _) = dists.select_nth_unstable_by(k, f32::total_cmp);
+        Some(*kth)
+    }
+}
+
+/// Pixels of the goal that must be seen within the stop distance before
+/// stopping on sight (a few pixels, like the simulators' visibility test).
+const STOP_MIN_PIXELS: usize = 8;
+
+impl Agent for CowAgent {
+    fn name(&self) -> &str {
+        "cow"
+    }
+
+    fn localizer_name(&self) -> Option<&str> {
+        Some(self.localizer.name())
+    }
+
+    fn reset(&mut self, start: &EpisodeStart<'_>) -> Result<(), Error> {
+        let caps = start.capabilities;
+        self.localizer.set_goal(
+            &Goal {
+                text: start.episode.goal.clone(),
+                category: start.episode.object_type.clone(),
+            },
+            caps,
+        )?;
+        let cam = caps.camera;
+        let camera = PinholeCamera::new(cam.width, cam.height, cam.fx, cam.fy, cam.cx, cam.cy)
+            .map_err(|e| Error::Config(format!("camera of {:?}: {e}", caps.simulator)))?;
+        let map_config = self.config.map.to_map_config(self.threshold);
+        let map = OccupancyMap::new(map_config).map_err(|e| Error::Config(e.to_string()))?;
+        let turn = caps.action_space.turn_step_deg;
+        let spins = if self.config.spin && turn > 0.0 {
+            ((360.0 - cam.hfov_deg) / turn).round().max(0.0) as u32
+        } else {
+            0
+        };
+        let follow = FollowConfig {
+            lookahead: self.config.lookahead_cells * self.config.map.cell_size,
+            turn_step: turn.to_radians(),
+            arrival_distance: self.config.map.cell_size * 2.0,
+        };
+        self.confidence.clear();
+        self.confidence.resize(camera.pixels(), 0.0);
+        self.state = Some(EpisodeState {
+            map,
+            planner: Planner::new(PlanConfig {
+                unknown_cost: self.config.unknown_cost,
+                ..PlanConfig::default()
+            }),
+            frontiers: FrontierFinder::new(FrontierConfig {
+                min_cluster_size: self.config.frontier_min_cluster,
+                ..FrontierConfig::default()
+            }),
+            memory: FrontierMemory::new(self.config.frontier_memory_radius),
+            pose: PoseTracker::new(self.config.pose_source, caps.action_space),
+            policy: Policy::new(&self.config, follow, spins, start.episode.id.as_str()),
+            camera,
+            camera_height: cam.camera_height,
+            trajectory: Vec::with_capacity(start.max_steps as usize + 1),
+        });
+        self.last_action = None;
+        self.cost = StepCost::default();
+        Ok(())
+    }
+
+    fn act(&mut self, obs: &Observation) -> Result<Action, Error> {
+        let mut cost = StepCost::default();
+        let Some(mut st) = self.state.take() else {
+            return Err(Error::Observation("act called before reset".into()));
+        };
+        let result = (|| {
+            let frame = &obs.frame;
+            if frame.depth.len() != st.camera.pixels() {
+                return Err(Error::Observation(format!(
+                    "frame is {}x{}, the announced camera {}x{}",
+                    frame.width, frame.height, st.camera.width, st.camera.height
+                )));
+            }
+            // The source's record of the executed action wins over our own memory.
+            let pose = st.pose.update(obs, obs.last_action.or(self.last_action))?;
+            st.trajectory.push(pose);
+
+            let t = Instant::now();
+            self.localizer.localize(frame, &mut self.confidence)?;
+            if self.config.center {
+                reduce_to_center(&mut self.confidence, frame.width as usize, self.threshold);
+            }
+            cost.localize_ms = ms(t);
+
+            let t = Instant::now();
+            let world_from_camera = maps::world_from_camera(pose.x, pose.y, pose.yaw, st.camera_height);
+            st.map
+                .integrate(&frame.depth, &st.camera, &world_from_camera, Some(&self.confidence))
+                .map_err(|e| Error::Observation(e.to_string()))?;
+            if st.pose.last_move_failed() {
+                // Something blocks the way that depth did not show (too low,
+                // too thin): put it in the map so the planner goes around.
+                let ahead = Point2::new(
+                    pose.x + (0.18 + st.map.cell_size()) * pose.yaw.cos(),
+                    pose.y + (0.18 + st.map.cell_size()) * pose.yaw.sin(),
+                );
+                st.map.mark_obstacle(ahead);
+            }
+            let agent_cell = st.map.cell_of(pose.point());
+            cost.map_ms = ms(t);
+
+            let t = Instant::now();
+            st.planner.update(&st.map, agent_cell);
+            cost.plan_ms = ms(t);
+
+            let seen_at = self.visible_goal_distance(&frame.depth, &st.camera, STOP_MIN_PIXELS);
+            let action = st.policy.decide(
+                &pose,
+                seen_at,
+                &mut st.map,
+                &st.planner,
+                &mut st.frontiers,
+                &mut st.memory,
+                st.pose.last_move_failed(),
+                &mut cost,
+            );
+            Ok(action)
+        })();
+        self.state = Some(st);
+        let action = result?;
+        self.last_action = Some(action);
+        self.cost = cost;
+        Ok(action)
+    }
+
+    fn last_cost(&self) -> StepCost {
+        self.cost
+    }
+
+    fn render_map(&self, result: Option<&EpisodeResult>) -> Option<image::RgbImage> {
+        let st = self.state.as_ref()?;
+        Some(crate::viz::render(st, result, self.config.map.cell_size))
+    }
+}
+
+/// The current policy mode, for tests and visualisation.
+impl CowAgent {
+    /// What the agent is doing now.
+    pub fn mode(&self) -> Option<Mode> {
+        self.state.as_ref().map(|s| s.policy.mode())
+    }
+}

@@ -1,0 +1,336 @@
+//! CoW's decision loop: spin to look around, explore the nearest frontier,
+//! exploit as soon as the map holds goal evidence, Stop when the goal is
+//! close; recover when stuck, fall back to exploring when exploitation
+//! fails.
+
+use std::time::Instant;
+
+use maps::{
+    follow_path, turn_toward, Cell, FollowConfig, FollowStep, FrontierFinder, FrontierMemory,
+    Motion, OccupancyMap, Planner, Pose2,
+};
+use nalgebra::Point2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sim_bridge::Action;
+
+use super::config::CowConfig;
+use super::pose::action_of;
+use crate::agent::StepCost;
+use crate::random::stable_hash;
+
+/// What the policy is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Turning in place at the start to look around.
+    Spin,
+    /// Walking to a frontier.
+    Explore,
+    /// Walking to goal evidence.
+    Exploit,
+    /// Turning after repeated blocked moves.
+    Recover,
+    /// Nothing left to explore and no goal: looking around before giving up.
+    Idle,
+    /// Stop was chosen.
+    Stopped,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    cell: Cell,
+    point: Point2<f32>,
+    since: u32,
+}
+
+/// The decision state machine of one episode.
+#[derive(Debug)]
+pub struct Policy {
+    follow: FollowConfig,
+    stop_distance: f32,
+    evidence_min_frames: u16,
+    patience: u32,
+    spins_left: u32,
+    mode: Mode,
+    step: u32,
+    explore_target: Option<Target>,
+    goal_target: Option<Target>,
+    path: Vec<Point2<f32>>,
+    failed_moves: u32,
+    recover_left: u32,
+    recover_motion: Motion,
+    idle_steps: u32,
+    rng: ChaCha8Rng,
+}
+
+/// Turns before an agent with nothing to explore and no goal gives up.
+const IDLE_LIMIT: u32 = 24;
+/// Blocked moves in a row that start a recovery.
+const FAILED_MOVES_BEFORE_RECOVERY: u32 = 3;
+
+impl Policy {
+    /// A policy for a new episode; `spins` turns of look-around first.
+    pub fn new(config: &CowConfig, follow: FollowConfig, spins: u32, episode_id: &str) -> Self {
+        Policy {
+            follow,
+            stop_distance: config.stop_distance,
+            evidence_min_frames: config.evidence_min_frames.max(1),
+            patience: config.target_patience.max(1),
+            spins_left: spins,
+            mode: Mode::Spin,
+            step: 0,
+            explore_target: None,
+            goal_target: None,
+            path: Vec::new(),
+            failed_moves: 0,
+            recover_left: 0,
+            recover_motion: Motion::TurnLeft,
+            idle_steps: 0,
+            rng: ChaCha8Rng::seed_from_u64(stable_hash(episode_id)),
+        }
+    }
+
+    /// What the policy is doing.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The path being followed (map frame), empty when none.
+    pub fn path(&self) -> &[Point2<f32>] {
+        &self.path
+    }
+
+    /// The current exploitation goal (map frame), if any.
+    pub fn goal(&self) -> Option<Point2<f32>> {
+        self.goal_target.map(|t| t.point)
+    }
+
+    /// Chooses the next action.
+    ///
+    /// `seen_at`: distance of the goal in the current frame, if it is in
+    /// view. `move_failed`: the last MoveAhead was blocked. Frontier and
+    /// planning time are added to `cost`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide(
+        &mut self,
+        pose: &Pose2,
+        seen_at: Option<f32>,
+        map: &mut OccupancyMap,
+        planner: &Planner,
+        frontiers: &mut FrontierFinder,
+        memory: &mut FrontierMemory,
+        move_failed: bool,
+        cost: &mut StepCost,
+    ) -> Action {
+        self.step += 1;
+        let action = self.choose(pose, seen_at, map, planner, frontiers, memory, move_failed, cost);
+        if action == Action::Stop {
+            self.mode = Mode::Stopped;
+        }
+        action
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn choose(
+        &mut self,
+        pose: &Pose2,
+        seen_at: Option<f32>,
+        map: &mut OccupancyMap,
+        planner: &Planner,
+        frontiers: &mut FrontierFinder,
+        memory: &mut FrontierMemory,
+        move_failed: bool,
+        cost: &mut StepCost,
+    ) -> Action {
+        // The goal is in view and close: done.
+        if seen_at.is_some_and(|d| d <= self.stop_distance) {
+            return Action::Stop;
+        }
+        if self.spins_left > 0 {
+            self.spins_left -= 1;
+            self.mode = Mode::Spin;
+            return Action::RotateLeft;
+        }
+        if move_failed {
+            self.failed_moves += 1;
+            self.path.clear();
+            if self.failed_moves >= FAILED_MOVES_BEFORE_RECOVERY {
+                self.failed_moves = 0;
+                self.recover_left = self.rng.gen_range(2..=4);
+                self.recover_motion = if self.rng.gen_bool(0.5) {
+                    Motion::TurnLeft
+                } else {
+                    Motion::TurnRight
+                };
+            }
+        }
+        if self.recover_left > 0 {
+            self.recover_left -= 1;
+            self.mode = Mode::Recover;
+            // Targets that led into the obstacle are reconsidered afresh.
+            self.explore_target = None;
+            return action_of(self.recover_motion);
+        }
+
+        let t = Instant::now();
+        let exploit = self.exploit(pose, map, planner);
+        cost.plan_ms += t.elapsed().as_secs_f64() * 1e3;
+        if let Some(action) = exploit {
+            self.mode = Mode::Exploit;
+            self.idle_steps = 0;
+            return action;
+        }
+        if let Some(action) = self.explore(pose, map, planner, frontiers, memory, cost) {
+            self.mode = Mode::Explore;
+            self.idle_steps = 0;
+            return action;
+        }
+        // Nothing reachable to explore and no goal: look around (the map
+        // may open up), then give up.
+        self.mode = Mode::Idle;
+        self.path.clear();
+        self.idle_steps += 1;
+        if self.idle_steps > IDLE_LIMIT {
+            Action::Stop
+        } else {
+            Action::RotateLeft
+        }
+    }
+
+    /// Walks to the best goal evidence; `None` when there is none or it
+    /// cannot be reached now.
+    fn exploit(&mut self, pose: &Pose2, map: &mut OccupancyMap, planner: &Planner) -> Option<Action> {
+        let (cell, _) = map
+            .evidence_cells()
+            .filter(|(_, e)| e.frames_above >= self.evidence_min_frames)
+            .min_by(|a, b| {
+                let da = (map.center_of(a.0) - pose.point()).norm_squared();
+                let db = (map.center_of(b.0) - pose.point()).norm_squared();
+                da.total_cmp(&db)
+            })?;
+        let goal = map.center_of(cell);
+        let target = match self.goal_target {
+            Some(t) if t.cell == cell => t,
+            _ => Target {
+                cell,
+                point: goal,
+                since: self.step,
+            },
+        };
+        self.goal_target = Some(target);
+        if self.step - target.since > 2 * self.patience {
+            // Could not get there: the evidence is likely wrong (or behind
+            // something); forget it and explore on.
+            map.clear_evidence_near(goal, 0.5);
+            self.goal_target = None;
+            self.path.clear();
+            return None;
+        }
+        let distance = (goal - pose.point()).norm();
+        if distance <= self.stop_distance {
+            self.path.clear();
+            return Some(match turn_toward(pose, goal, self.follow.turn_step) {
+                Some(m) => action_of(m),
+                None => Action::Stop,
+            });
+        }
+        let approach_radius = (self.stop_distance - 2.0 * map.cell_size()).max(map.cell_size());
+        let approach = planner.nearest_reachable(map, cell, approach_radius)?;
+        let path = planner.plan(map, approach)?;
+        self.path.clear();
+        self.path.extend(path.points(map));
+        match follow_path(pose, &self.path, &self.follow) {
+            FollowStep::Move(m) => Some(action_of(m)),
+            FollowStep::Arrived => Some(match turn_toward(pose, goal, self.follow.turn_step) {
+                Some(m) => action_of(m),
+                // At the closest reachable spot, facing the goal.
+                None => Action::Stop,
+            }),
+        }
+    }
+
+    /// Walks to the nearest reachable frontier; `None` when there is none.
+    fn explore(
+        &mut self,
+        pose: &Pose2,
+        map: &OccupancyMap,
+        planner: &Planner,
+        frontiers: &mut FrontierFinder,
+        memory: &mut FrontierMemory,
+        cost: &mut StepCost,
+    ) -> Option<Action> {
+        let t = Instant::now();
+        let targets = frontiers.find(map, planner, memory).to_vec();
+        cost.frontier_ms += t.elapsed().as_secs_f64() * 1e3;
+
+        let t = Instant::now();
+        let result = self.follow_frontiers(pose, map, planner, memory, &targets);
+        cost.plan_ms += t.elapsed().as_secs_f64() * 1e3;
+        result
+    }
+
+    fn follow_frontiers(
+        &mut self,
+        pose: &Pose2,
+        map: &OccupancyMap,
+        planner: &Planner,
+        memory: &mut FrontierMemory,
+        targets: &[maps::FrontierTarget],
+    ) -> Option<Action> {
+        // Keep the current target while its cluster still exists (frontiers
+        // shift a little as the map grows) and patience lasts: hysteresis
+        // against oscillating between two similar targets.
+        if let Some(cur) = self.explore_target {
+            let near = targets
+                .iter()
+                .find(|t| (t.point - cur.point).norm() <= 2.5 * map.cell_size());
+            match near {
+                Some(t) if self.step - cur.since <= self.patience => {
+                    self.explore_target = Some(Target {
+                        cell: t.cell,
+                        point: t.point,
+                        since: cur.since,
+                    });
+                }
+                _ => {
+                    if self.step - cur.since > self.patience {
+                        memory.remember(cur.point);
+                    }
+                    self.explore_target = None;
+                }
+            }
+        }
+        let mut candidates = self
+            .explore_target
+            .into_iter()
+            .chain(targets.iter().map(|t| Target {
+                cell: t.cell,
+                point: t.point,
+                since: self.step,
+            }))
+            .take(8);
+        for target in candidates.by_ref() {
+            if memory.contains(target.point) {
+                continue;
+            }
+            let Some(path) = planner.plan(map, target.cell) else {
+                memory.remember(target.point);
+                continue;
+            };
+            self.path.clear();
+            self.path.extend(path.points(map));
+            match follow_path(pose, &self.path, &self.follow) {
+                FollowStep::Move(m) => {
+                    self.explore_target = Some(target);
+                    return Some(action_of(m));
+                }
+                FollowStep::Arrived => {
+                    memory.remember(target.point);
+                    self.explore_target = None;
+                }
+            }
+        }
+        self.path.clear();
+        None
+    }
+}

@@ -1,0 +1,229 @@
+//! The episode runner: drives an [`Agent`] against any protocol server
+//! (the embedded simulator in-process, or a bridge over TCP), enforces the
+//! step budget, times every stage, and writes one result record per
+//! finished episode atomically so that a run can be resumed.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use sim_bridge::client::Client;
+use sim_bridge::{Action, Capabilities, Episode, Observation};
+
+use crate::agent::{Agent, EpisodeStart};
+use crate::record::Recorder;
+use crate::results::{
+    record_path, write_record, EpisodeRecord, EpisodeTiming, Outcome, TimingSummary,
+    RECORD_FORMAT,
+};
+use crate::Error;
+
+/// How the runner runs.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Step budget per episode.
+    pub max_steps: u32,
+    /// Run directory (records go to `out_dir/episodes/`).
+    pub out_dir: PathBuf,
+    /// Skip episodes whose record already exists.
+    pub resume: bool,
+    /// Record frames, poses and actions here (see [`crate::record`]).
+    pub record_dir: Option<PathBuf>,
+    /// Abort the run after this many consecutive failed episodes
+    /// (a dead simulator), instead of failing every remaining one.
+    pub max_consecutive_errors: u32,
+}
+
+/// Progress callbacks, so the binary can draw a progress bar without the
+/// runner knowing about terminals.
+pub trait RunObserver {
+    /// An episode is about to start.
+    fn episode_started(&mut self, _episode: &Episode) {}
+    /// An action was taken (`step` actions so far); the agent has updated
+    /// its state for the observation before it.
+    fn after_step(&mut self, _agent: &dyn Agent, _episode: &Episode, _step: u32) {}
+    /// An episode finished with this record.
+    fn episode_finished(&mut self, _record: &EpisodeRecord) {}
+    /// An episode was skipped because its record exists (`--resume`).
+    fn episode_skipped(&mut self, _episode: &Episode) {}
+    /// An episode failed with an error and was not recorded.
+    fn episode_failed(&mut self, _episode: &Episode, _error: &Error) {}
+    /// Called after an episode with the agent, e.g. to draw its map.
+    fn after_episode(&mut self, _agent: &dyn Agent, _record: &EpisodeRecord) {}
+}
+
+/// An observer that does nothing.
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl RunObserver for Quiet {}
+
+/// What a run produced.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    /// Records of the episodes finished in this run.
+    pub finished: Vec<EpisodeRecord>,
+    /// Episodes skipped because a record existed.
+    pub skipped: usize,
+    /// Episodes that failed, with the error message (not recorded; a
+    /// resumed run tries them again).
+    pub failed: Vec<(String, String)>,
+}
+
+/// Runs `episodes` one after the other.
+///
+/// An error inside an episode (simulator timeout, agent error) is reported
+/// through the observer and in [`RunReport::failed`], and the run goes on;
+/// after `max_consecutive_errors` failures in a row the run stops with the
+/// last error.
+pub fn run(
+    client: &mut Client,
+    agent: &mut dyn Agent,
+    episodes: &[Episode],
+    config: &RunnerConfig,
+    observer: &mut dyn RunObserver,
+) -> Result<RunReport, Error> {
+    let capabilities = client.hello()?;
+    let mut recorder = config.record_dir.clone().map(Recorder::new);
+    let mut report = RunReport::default();
+    let mut consecutive_errors = 0;
+    for episode in episodes {
+        if config.resume && record_path(&config.out_dir, &episode.id).exists() {
+            report.skipped += 1;
+            observer.episode_skipped(episode);
+            continue;
+        }
+        observer.episode_started(episode);
+        match run_episode(
+            client,
+            agent,
+            episode,
+            &capabilities,
+            config,
+            recorder.as_mut(),
+            observer,
+        ) {
+            Ok(record) => {
+                consecutive_errors = 0;
+                write_record(&config.out_dir, &record)?;
+                observer.episode_finished(&record);
+                observer.after_episode(agent, &record);
+                report.finished.push(record);
+            }
+            Err(error) => {
+                tracing::error!(episode = %episode.id, %error, "episode failed");
+                observer.episode_failed(episode, &error);
+                report.failed.push((episode.id.clone(), error.to_string()));
+                consecutive_errors += 1;
+                if consecutive_errors >= config.max_consecutive_errors.max(1) {
+                    return Err(error);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Runs one episode and returns its record (not yet written).
+pub fn run_episode(
+    client: &mut Client,
+    agent: &mut dyn Agent,
+    episode: &Episode,
+    capabilities: &Capabilities,
+    config: &RunnerConfig,
+    mut recorder: Option<&mut Recorder>,
+    observer: &mut dyn RunObserver,
+) -> Result<EpisodeRecord, Error> {
+    let started = Instant::now();
+    let mut obs: Observation = client.reset(&episode.id)?;
+    agent.reset(&EpisodeStart {
+        episode,
+        capabilities,
+        max_steps: config.max_steps,
+    })?;
+    if let Some(rec) = recorder.as_deref_mut() {
+        rec.start(episode, capabilities, &obs)?;
+    }
+    let mut stages = StageSamples::with_capacity(config.max_steps as usize);
+    let mut steps = 0;
+    while !obs.done && steps < config.max_steps {
+        let t = Instant::now();
+        let action = agent.act(&obs)?;
+        stages.act.push(ms(t));
+        let cost = agent.last_cost();
+        stages.agent.push(cost.agent_ms());
+        stages.localize.push(cost.localize_ms);
+        stages.map.push(cost.map_ms);
+        stages.frontier.push(cost.frontier_ms);
+        stages.plan.push(cost.plan_ms);
+        let t = Instant::now();
+        obs = client.step(action)?;
+        stages.sim.push(ms(t));
+        steps += 1;
+        if let Some(rec) = recorder.as_deref_mut() {
+            rec.step(action, &obs)?;
+        }
+        observer.after_step(agent, episode, steps);
+        if action == Action::Stop {
+            break;
+        }
+    }
+    let result = client.episode_result()?;
+    if let Some(rec) = recorder.as_deref_mut() {
+        rec.finish()?;
+    }
+    let outcome = Outcome::of(&result);
+    Ok(EpisodeRecord {
+        format: RECORD_FORMAT.to_string(),
+        episode: episode.clone(),
+        agent: agent.name().to_string(),
+        localizer: agent.localizer_name().map(str::to_string),
+        max_steps: config.max_steps,
+        result,
+        outcome,
+        timing: stages.summarise(started.elapsed().as_secs_f64()),
+    })
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+/// Per-step samples of each stage during one episode.
+#[derive(Debug, Default)]
+struct StageSamples {
+    agent: Vec<f64>,
+    localize: Vec<f64>,
+    map: Vec<f64>,
+    frontier: Vec<f64>,
+    plan: Vec<f64>,
+    act: Vec<f64>,
+    sim: Vec<f64>,
+}
+
+impl StageSamples {
+    fn with_capacity(n: usize) -> Self {
+        let v = || Vec::with_capacity(n);
+        StageSamples {
+            agent: v(),
+            localize: v(),
+            map: v(),
+            frontier: v(),
+            plan: v(),
+            act: v(),
+            sim: v(),
+        }
+    }
+
+    fn summarise(&self, wall_s: f64) -> EpisodeTiming {
+        EpisodeTiming {
+            agent: TimingSummary::of(&self.agent),
+            localize: TimingSummary::of(&self.localize),
+            map: TimingSummary::of(&self.map),
+            frontier: TimingSummary::of(&self.frontier),
+            plan: TimingSummary::of(&self.plan),
+            act: TimingSummary::of(&self.act),
+            sim: TimingSummary::of(&self.sim),
+            wall_s,
+        }
+    }
+}

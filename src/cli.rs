@@ -1,0 +1,202 @@
+//! Command-line interface: argument parsing, logging set-up and dispatch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+
+/// cow: CLIP on Wheels, zero-shot language-driven object navigation.
+#[derive(Debug, Parser)]
+#[command(name = "cow", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only warnings and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run episodes with an agent and write one result file per episode.
+    Run(RunArgs),
+    /// Evaluate a run directory: success, SPL, SoftSPL, breakdowns.
+    Eval(EvalArgs),
+    /// The embedded simulator: serve it, or write episode files.
+    #[command(subcommand)]
+    Sim(SimCommand),
+    /// Benchmarks over recordings.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// Options shared by commands that read a config file.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArg {
+    /// TOML configuration (see configs/ and README); defaults apply to
+    /// every field it leaves out.
+    #[arg(short, long, default_value = "configs/embedded.toml")]
+    pub config: PathBuf,
+}
+
+/// `cow run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Observation source: `embedded` (in-process over inproc://) or a
+    /// server endpoint such as `tcp://127.0.0.1:5555`.
+    #[arg(long)]
+    pub sim: Option<String>,
+    /// Agent: `cow` or `random`.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Localizer of the cow agent (e.g. `oracle`).
+    #[arg(long)]
+    pub localizer: Option<String>,
+    /// Split of the embedded episodes: train, val or test.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Run only the first N episodes.
+    #[arg(long)]
+    pub episodes: Option<usize>,
+    /// Step budget per episode.
+    #[arg(long)]
+    pub max_steps: Option<u32>,
+    /// Run directory for the result files.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Skip episodes that already have a result file in the run directory.
+    #[arg(long)]
+    pub resume: bool,
+    /// Record frames, poses and actions of every episode into this folder.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Write a top-down PNG of the final map per episode into OUT/viz/.
+    #[arg(long)]
+    pub viz: bool,
+    /// With --viz, also write one PNG per step.
+    #[arg(long, requires = "viz")]
+    pub viz_steps: bool,
+    /// Seed of the agent's randomness.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `cow eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// Run directory (holding episodes/*.json).
+    pub dir: PathBuf,
+    /// Output format: table, json or csv.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+/// `cow sim ...`.
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve the embedded simulator over ZeroMQ (protocol v1).
+    Serve(SimServeArgs),
+    /// Generate a split's episodes and write them to an episode file.
+    Episodes(SimEpisodesArgs),
+}
+
+/// `cow sim serve`.
+#[derive(Debug, Clone, Args)]
+pub struct SimServeArgs {
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Endpoint to bind, e.g. tcp://127.0.0.1:5555.
+    #[arg(long, default_value = "tcp://127.0.0.1:5555")]
+    pub bind: String,
+    /// Split to serve: train, val or test.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Number of episodes to generate for the split.
+    #[arg(long)]
+    pub episodes: Option<usize>,
+    /// Serve the episodes of this file instead of generating them.
+    #[arg(long)]
+    pub episode_file: Option<PathBuf>,
+}
+
+/// `cow sim episodes`.
+#[derive(Debug, Clone, Args)]
+pub struct SimEpisodesArgs {
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Split: train, val or test.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Number of episodes.
+    #[arg(long, default_value_t = 200)]
+    pub count: usize,
+    /// Output file (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `cow bench ...`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Replay recordings through the mapping and planning stages and
+    /// print per-stage timings.
+    Replay(ReplayArgs),
+}
+
+/// `cow bench replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Configuration file (agent and map settings).
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// A recording folder, or a folder of recordings.
+    pub dir: PathBuf,
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Parses the command line, runs the command, and maps errors to exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let result = match cli.command {
+        Command::Run(a) => cmd::run::run(&a),
+        Command::Eval(a) => cmd::eval::run(&a),
+        Command::Sim(SimCommand::Serve(a)) => cmd::sim::serve(&a),
+        Command::Sim(SimCommand::Episodes(a)) => cmd::sim::episodes(&a),
+        Command::Bench(BenchCommand::Replay(a)) => cmd::bench::replay(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Building the configured agent and localizer, and saving map pictures.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use agent::cow::CowAgent;
+use agent::localize::{Localizer, OracleLocalizer};
+use agent::random::RandomAgent;
+use agent::results::EpisodeRecord;
+use agent::Agent;
+
+use crate::config::Config;
+
+/// Applies `--localizer` to the configuration (validated with it).
+pub fn apply_localizer_override(config: &mut Config, localizer: Option<&str>) -> anyhow::Result<()> {
+    if let Some(l) = localizer {
+        config.agent.localizer = l.to_string();
+    }
+    Ok(())
+}
+
+/// Builds the localizer the configuration names.
+pub fn build_localizer(config: &Config) -> anyhow::Result<Box<dyn Localizer>> {
+    match config.agent.localizer.as_str() {
+        "oracle" => Ok(Box::new(OracleLocalizer::new())),
+        other => bail!("unknown localizer {other:?}"),
+    }
+}
+
+/// Builds the agent the configuration names.
+pub fn build_agent(config: &Config) -> anyhow::Result<Box<dyn Agent>> {
+    match config.agent.kind.as_str() {
+        "random" => Ok(Box::new(RandomAgent::new(config.run.seed))),
+        "cow" => Ok(Box::new(CowAgent::new(
+            config.agent.cow.clone(),
+            build_localizer(config)?,
+        ))),
+        other => bail!("unknown agent {other:?} (expected random or cow)"),
+    }
+}
+
+/// Saves the agent's map picture as a PNG; agents without a map are skipped.
+pub fn save_map_png(agent: &dyn Agent, record: Option<&EpisodeRecord>, path: &Path) -> anyhow::Result<()> {
+    let Some(img) = agent.render_map(record.map(|r| &r.result)) else {
+        return Ok(());
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    img.save(path).with_context(|| format!("writing {}", path.display()))
+}

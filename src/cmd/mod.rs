@@ -1,0 +1,7 @@
+//! One module per subcommand; each is a thin shell over library calls.
+
+pub mod agents;
+pub mod bench;
+pub mod eval;
+pub mod run;
+pub mod sim;

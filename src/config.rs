@@ -1,0 +1,197 @@
+//! The TOML configuration of the `cow` binary. Every field is documented
+//! and defaulted, unknown fields are errors (a typo must not silently fall
+//! back to a default), and command-line flags override the file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use agent::cow::CowConfig;
+use sim_bridge::episodes::Split;
+use sim_bridge::sim::SimConfig;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where observations come from and which episodes run.
+    pub sim: SimSection,
+    /// Runner settings.
+    pub run: RunSection,
+    /// Which agent acts, and its settings.
+    pub agent: AgentSection,
+}
+
+/// `[sim]`: the observation source and the episodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimSection {
+    /// `"embedded"` (the in-process simulator over inproc://) or a server
+    /// endpoint such as `"tcp://127.0.0.1:5555"`.
+    pub source: String,
+    /// Split of the embedded episodes: `"train"`, `"val"` or `"test"`.
+    pub split: String,
+    /// Number of episodes the embedded simulator generates for the split.
+    pub count: usize,
+    /// Read episodes from this file instead of generating them (embedded
+    /// source only; empty = generate).
+    pub episode_file: Option<PathBuf>,
+    /// Reply timeout per request to a remote source, milliseconds.
+    pub timeout_ms: u64,
+    /// Retries (with reconnect) before a request fails.
+    pub retries: u32,
+    /// The embedded simulator's own settings (camera, motion, noise).
+    pub embedded: SimConfig,
+}
+
+impl Default for SimSection {
+    fn default() -> Self {
+        SimSection {
+            source: "embedded".into(),
+            split: "test".into(),
+            count: 200,
+            episode_file: None,
+            timeout_ms: 10_000,
+            retries: 3,
+            embedded: SimConfig::default(),
+        }
+    }
+}
+
+/// `[run]`: the runner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunSection {
+    /// Step budget per episode (the Habitat / RoboTHOR challenge default is 500).
+    pub max_steps: u32,
+    /// Run directory for result files.
+    pub out_dir: PathBuf,
+    /// Run only the first N episodes (0 = all).
+    pub episodes: usize,
+    /// Seed of the agent's randomness.
+    pub seed: u64,
+    /// Abort after this many failed episodes in a row.
+    pub max_consecutive_errors: u32,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        RunSection {
+            max_steps: 500,
+            out_dir: PathBuf::from("runs/latest"),
+            episodes: 0,
+            seed: 0,
+            max_consecutive_errors: 3,
+        }
+    }
+}
+
+/// `[agent]`: which agent acts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentSection {
+    /// `"cow"` (the CoW agent) or `"random"` (the uniform random baseline).
+    pub kind: String,
+    /// Localizer of the CoW agent: `"oracle"` (ground truth from the
+    /// simulator's semantic frames).
+    pub localizer: String,
+    /// The CoW agent's settings (`[agent.cow]`).
+    pub cow: CowConfig,
+}
+
+impl Default for AgentSection {
+    fn default() -> Self {
+        AgentSection {
+            kind: "cow".into(),
+            localizer: "oracle".into(),
+            cow: CowConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file; a missing file is an error naming it.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        let config: Config =
+            toml::from_str(&text).with_context(|| format!("parsing config {}", path.display()))?;
+        config.validate().with_context(|| format!("checking config {}", path.display()))?;
+        Ok(config)
+    }
+
+    /// Reads `path` if it exists, else the defaults (so the binary works
+    /// from any directory).
+    pub fn load_or_default(path: &Path) -> anyhow::Result<Config> {
+        if path.exists() {
+            Config::load(path)
+        } else {
+            tracing::warn!("config {} not found, using defaults", path.display());
+            Ok(Config::default())
+        }
+    }
+
+    /// Checks values serde cannot.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        parse_split(&self.sim.split)?;
+        if self.run.max_steps == 0 {
+            bail!("run.max_steps must be at least 1");
+        }
+        if !matches!(self.agent.kind.as_str(), "random" | "cow") {
+            bail!("agent.kind {:?} is not one of random, cow", self.agent.kind);
+        }
+        if !LOCALIZERS.contains(&self.agent.localizer.as_str()) {
+            bail!(
+                "agent.localizer {:?} is not one of {}",
+                self.agent.localizer,
+                LOCALIZERS.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Localizers the binary can build.
+pub const LOCALIZERS: &[&str] = &["oracle"];
+
+/// Parses a split name.
+pub fn parse_split(s: &str) -> anyhow::Result<Split> {
+    match s {
+        "train" => Ok(Split::Train),
+        "val" => Ok(Split::Val),
+        "test" => Ok(Split::Test),
+        other => bail!("unknown split {other:?} (expected train, val or test)"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_configs_parse_and_validate() {
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/configs")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Config::load(&path).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_errors() {
+        let err = toml::from_str::<Config>("[run]\nmax_step = 3\n").unwrap_err();
+        assert!(err.to_string().contains("max_step"), "{err}");
+        let bad: Config = toml::from_str("[sim]\nsplit = \"tset\"\n").unwrap();
+        let err = bad.validate().unwrap_err();
+        assert!(err.to_string().contains("tset"), "{err}");
+    }
+
+    #[test]
+    fn defaults_fill_missing_fields() {
+        let c: Config = toml::from_str("[run]\nmax_steps = 20\n").unwrap();
+        assert_eq!(c.run.max_steps, 20);
+        assert_eq!(c.sim, SimSection::default());
+    }
+}
