@@ -13,6 +13,12 @@ use sim_bridge::protocol::{ErrorCode, Reply};
 use sim_bridge::types::{Action, Observation};
 use sim_bridge::Error;
 
+/// A raw request, the reply id and code it must get, and a word of the message.
+type Case<'a> = (&'a [&'a [u8]], Option<u64>, ErrorCode, &'a str);
+
+/// A reply a fake server sends, and a check of the client's error.
+type ReplyCase = (Vec<Vec<u8>>, fn(&Error) -> bool);
+
 fn client(ctx: &zmq::Context, endpoint: &str) -> Client {
     let mut cfg = ClientConfig::new(endpoint);
     cfg.timeout_ms = 5_000;
@@ -37,7 +43,7 @@ fn malformed_requests_get_typed_errors_and_the_server_keeps_serving() {
         Box::new(Corridor::new(4, 3, false)),
     );
     let raw = raw_req(&ctx, &server.endpoint);
-    let cases: [(&[&[u8]], Option<u64>, ErrorCode, &str); 10] = [
+    let cases: [Case; 10] = [
         (
             &[br#"{"v":2,"type":"hello","id":1}"#],
             Some(1),
@@ -166,7 +172,7 @@ fn malformed_replies_become_typed_client_errors() {
         .into_bytes()
     };
     let good_depth = [0u8; 8].to_vec();
-    let cases: Vec<(Vec<Vec<u8>>, fn(&Error) -> bool)> = vec![
+    let cases: Vec<ReplyCase> = vec![
         // Depth part one byte short.
         (
             vec![header("null"), vec![0; 6], vec![0; 7]],
