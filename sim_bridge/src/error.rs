@@ -59,6 +59,16 @@ pub enum Error {
     /// An episode file or scene could not be read or built.
     #[error("episode data: {0}")]
     Episodes(String),
+    /// A ZeroMQ socket could not bind or connect to an endpoint.
+    #[error("cannot {action} {endpoint}: {source}")]
+    Endpoint {
+        /// `"bind"` or `"connect"`.
+        action: &'static str,
+        /// The endpoint, e.g. `tcp://127.0.0.1:5555`.
+        endpoint: String,
+        /// The ZeroMQ error.
+        source: zmq::Error,
+    },
     /// A ZeroMQ call failed.
     #[error("zeromq: {0}")]
     Zmq(#[from] zmq::Error),

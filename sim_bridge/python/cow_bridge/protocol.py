@@ -1,0 +1,409 @@
+"""Protocol v1 messages: encoding, decoding and validation.
+
+Every message is a list of parts. Part 0 is a JSON header with ``"v": 1``,
+``"type"`` and ``"id"``; observation replies add raw binary parts: RGB
+``u8`` H x W x 3, depth little-endian ``f32`` H x W in metres, optional
+semantic little-endian ``u32`` H x W (``class << 16 | instance``). This
+module mirrors the Rust ``sim_bridge::protocol`` and raises
+:class:`ProtocolError` with the same codes where Rust returns an error.
+
+Frames: poses are in the world frame (ROS REP-103: x forward, y left, z up,
+metres; yaw in radians counter-clockwise about +z, 0 facing +x).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+VERSION = 1
+"""The protocol version this module speaks."""
+
+ACTIONS = ("MoveAhead", "RotateLeft", "RotateRight", "Stop")
+"""Wire names of the actions."""
+
+ERROR_CODES = (
+    "version",
+    "malformed",
+    "unknown_type",
+    "unknown_action",
+    "bad_depth",
+    "unknown_episode",
+    "no_episode",
+    "internal",
+)
+"""Stable error codes of error replies."""
+
+REQUEST_TYPES = ("hello", "list_episodes", "reset", "step", "episode_result", "close")
+"""Wire types of requests."""
+
+REPLY_TYPES = ("capabilities", "episodes", "observation", "episode_result", "ok", "error")
+"""Wire types of replies."""
+
+Part = bytes | bytearray | memoryview
+"""One message part (pass ``zmq.Frame.buffer`` for frames received with ``copy=False``)."""
+
+
+class ProtocolError(Exception):
+    """A message could not be decoded, or a request failed; ``code`` is a wire code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class RemoteError(ProtocolError):
+    """The peer answered with an error reply."""
+
+
+class BridgeTimeoutError(Exception):
+    """No reply within the timeout, after all retries."""
+
+    def __init__(self, endpoint: str, attempts: int, timeout_ms: int) -> None:
+        super().__init__(f"no reply from {endpoint} after {attempts} attempts of {timeout_ms} ms")
+        self.endpoint = endpoint
+        self.attempts = attempts
+        self.timeout_ms = timeout_ms
+
+
+def _malformed(message: str) -> ProtocolError:
+    return ProtocolError("malformed", message)
+
+
+@dataclass
+class Pose:
+    """Planar pose in the world frame (REP-103): metres and radians."""
+
+    x: float
+    y: float
+    z: float
+    yaw: float
+
+
+@dataclass
+class Observation:
+    """An observation: episode state plus RGB, depth and optional semantic arrays."""
+
+    episode_id: str
+    step: int
+    goal: str
+    goal_category: str
+    rgb: npt.NDArray[np.uint8]
+    depth: npt.NDArray[np.float32]
+    semantic: npt.NDArray[np.uint32] | None = None
+    pose: Pose | None = None
+    last_action: str | None = None
+    last_action_success: bool = True
+    done: bool = False
+
+    @property
+    def height(self) -> int:
+        """Frame height, pixels."""
+        return int(self.depth.shape[0])
+
+    @property
+    def width(self) -> int:
+        """Frame width, pixels."""
+        return int(self.depth.shape[1])
+
+
+@dataclass
+class Request:
+    """A decoded request."""
+
+    kind: str
+    id: int
+    episode_id: str | None = None
+    action: str | None = None
+
+
+@dataclass
+class Reply:
+    """A decoded reply: its type, id, header fields and, for observations, the observation."""
+
+    kind: str
+    id: int | None
+    body: dict[str, Any] = field(default_factory=dict)
+    observation: Observation | None = None
+
+    def raise_if_error(self) -> Reply:
+        """Raises :class:`RemoteError` for an error reply; returns the reply otherwise."""
+        if self.kind == "error":
+            raise RemoteError(str(self.body.get("code")), str(self.body.get("message")))
+        return self
+
+
+def _dumps(obj: Mapping[str, Any]) -> bytes:
+    try:
+        return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
+    except ValueError as e:
+        raise _malformed(f"cannot encode header: {e}") from e
+
+
+def _header(kind: str, request_id: int | None, body: Mapping[str, Any]) -> bytes:
+    return _dumps({"v": VERSION, "type": kind, "id": request_id, **body})
+
+
+def parse_header(raw: Part) -> tuple[dict[str, Any], str, int | None]:
+    """Parses and checks a header envelope; returns (fields, type, id).
+
+    Raises ``malformed`` for anything but a JSON object with an integer
+    ``v``, a string ``type`` and an optional non-negative integer ``id``, and
+    ``version`` for another version (before looking at the type).
+    """
+    try:
+        header = json.loads(bytes(raw))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise _malformed(f"header is not a JSON object: {e}") from e
+    if not isinstance(header, dict):
+        raise _malformed("header is not a JSON object")
+    if "v" not in header:
+        raise _malformed('header has no "v" field')
+    v = header["v"]
+    if not _is_uint(v):
+        raise _malformed(f'header field "v" is {v!r}, expected an unsigned integer')
+    if v != VERSION:
+        raise ProtocolError(
+            "version", f"protocol version {v} is not supported (this side speaks {VERSION})"
+        )
+    kind = header.get("type")
+    if not isinstance(kind, str):
+        raise _malformed(f'header field "type" is {kind!r}, expected a string')
+    request_id = header.get("id")
+    if request_id is not None and not _is_uint(request_id):
+        raise _malformed(f'header field "id" is {request_id!r}, expected an unsigned integer')
+    return header, kind, request_id
+
+
+def _is_uint(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _field(header: Mapping[str, Any], name: str, kind: type, what: str) -> Any:
+    if name not in header:
+        raise _malformed(f"{what}: missing field `{name}`")
+    value = header[name]
+    if kind is int:
+        ok = _is_uint(value)
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise _malformed(f"{what}: field `{name}` is {value!r}, expected {kind.__name__}")
+    return value
+
+
+# ---------------------------------------------------------------- requests
+
+
+def encode_request(
+    kind: str,
+    request_id: int,
+    episode_id: str | None = None,
+    action: str | None = None,
+) -> list[bytes]:
+    """Encodes a request (one part). ``reset`` needs ``episode_id``, ``step`` an ``action``."""
+    if kind not in REQUEST_TYPES:
+        raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
+    body: dict[str, Any] = {}
+    if kind == "reset":
+        if episode_id is None:
+            raise _malformed("reset needs an episode_id")
+        body["episode_id"] = episode_id
+    if kind == "step":
+        if action not in ACTIONS:
+            raise ProtocolError("unknown_action", f"unknown action {action!r}")
+        body["action"] = action
+    return [_header(kind, request_id, body)]
+
+
+def decode_request(parts: Sequence[Part]) -> Request:
+    """Decodes a request, raising :class:`ProtocolError` with the Rust side's codes."""
+    if not parts:
+        raise _malformed("message has no parts")
+    header, kind, request_id = parse_header(parts[0])
+    if kind not in REQUEST_TYPES:
+        raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
+    if request_id is None:
+        raise _malformed(f'{kind!r} request has no "id" field')
+    if len(parts) != 1:
+        raise _malformed(f"{kind!r} request has {len(parts)} parts, expected 1")
+    request = Request(kind=kind, id=request_id)
+    if kind == "reset":
+        request.episode_id = _field(header, "episode_id", str, "reset header")
+    if kind == "step":
+        action = _field(header, "action", str, "step header")
+        if action not in ACTIONS:
+            raise ProtocolError("unknown_action", f"unknown action {action!r}")
+        request.action = action
+    return request
+
+
+# ---------------------------------------------------------------- replies
+
+
+def encode_reply(kind: str, request_id: int | None, body: Mapping[str, Any]) -> list[bytes]:
+    """Encodes a reply without binary parts (``capabilities``, ``episodes``, ...).
+
+    ``body`` holds the type's fields, e.g. ``{"capabilities": {...}}``.
+    """
+    if kind not in REPLY_TYPES or kind == "observation":
+        raise ProtocolError("unknown_type", f"not a reply without parts: {kind!r}")
+    return [_header(kind, request_id, body)]
+
+
+def encode_error(request_id: int | None, code: str, message: str) -> list[bytes]:
+    """Encodes an error reply."""
+    return encode_reply("error", request_id, {"code": code, "message": message})
+
+
+def _parts_spec(height: int, width: int, semantic: bool) -> list[dict[str, Any]]:
+    spec: list[dict[str, Any]] = [
+        {"name": "rgb", "dtype": "u8", "shape": [height, width, 3]},
+        {"name": "depth", "dtype": "f32le", "shape": [height, width]},
+    ]
+    if semantic:
+        spec.append({"name": "semantic", "dtype": "u32le", "shape": [height, width]})
+    return spec
+
+
+def encode_observation(obs: Observation, request_id: int | None) -> list[Part]:
+    """Encodes an observation reply: header plus views of the arrays (no copy
+    when they already are C-contiguous with the wire dtype)."""
+    height, width = obs.depth.shape
+    rgb = np.ascontiguousarray(obs.rgb, dtype=np.uint8)
+    depth = np.ascontiguousarray(obs.depth, dtype="<f4")
+    if rgb.shape != (height, width, 3):
+        raise _malformed(f"rgb has shape {rgb.shape}, expected {(height, width, 3)}")
+    body: dict[str, Any] = {
+        "episode_id": obs.episode_id,
+        "step": obs.step,
+        "goal": obs.goal,
+        "goal_category": obs.goal_category,
+        "pose": None if obs.pose is None else vars(obs.pose),
+        "last_action": obs.last_action,
+        "last_action_success": obs.last_action_success,
+        "done": obs.done,
+        "width": width,
+        "height": height,
+        "parts": _parts_spec(height, width, obs.semantic is not None),
+    }
+    parts: list[Part] = [_header("observation", request_id, body)]
+    parts += [rgb.data.cast("B"), depth.data.cast("B")]
+    if obs.semantic is not None:
+        semantic = np.ascontiguousarray(obs.semantic, dtype="<u4")
+        if semantic.shape != (height, width):
+            raise _malformed(f"semantic has shape {semantic.shape}, expected {(height, width)}")
+        parts.append(semantic.data.cast("B"))
+    return parts
+
+
+def decode_observation(header: Mapping[str, Any], parts: Sequence[Part]) -> Observation:
+    """Decodes an observation from its parsed header and all message parts.
+
+    The arrays are read-only views of the part buffers (``np.frombuffer``).
+    """
+    what = "observation header"
+    width = _field(header, "width", int, what)
+    height = _field(header, "height", int, what)
+    if width == 0 or height == 0:
+        raise _malformed(f"observation frame is {width}x{height}, expected a non-empty frame")
+    spec = header.get("parts")
+    if not isinstance(spec, list):
+        raise _malformed(f"{what}: missing field `parts`")
+    semantic = len(spec) == 3
+    expected = _parts_spec(height, width, semantic)
+    if spec != expected:
+        raise _malformed(f'observation "parts" is {spec!r}, expected {expected!r}')
+    binary = list(parts[1:])
+    if len(binary) != len(expected):
+        raise _malformed(
+            f"observation header describes {len(expected)} binary parts "
+            f"but the message has {len(binary)}"
+        )
+    sizes = {"u8": 1, "f32le": 4, "u32le": 4}
+    for s, part in zip(expected, binary, strict=False):
+        want = math.prod(s["shape"]) * sizes[s["dtype"]]
+        got = memoryview(part).nbytes
+        if got != want:
+            raise _malformed(
+                f"{s['name']} part has {got} bytes, expected {want} for shape {s['shape']} "
+                f"{s['dtype']}"
+            )
+    pose_raw = header.get("pose")
+    pose = None
+    if pose_raw is not None:
+        if not isinstance(pose_raw, dict):
+            raise _malformed(f"pose is {pose_raw!r}, expected an object")
+        values = [_field(pose_raw, k, float, "pose") for k in ("x", "y", "z", "yaw")]
+        if not all(math.isfinite(v) for v in values):
+            raise _malformed(f"pose {values} is not finite")
+        pose = Pose(*(float(v) for v in values))
+    last_action = header.get("last_action")
+    if last_action is not None and last_action not in ACTIONS:
+        raise ProtocolError("unknown_action", f"unknown action {last_action!r}")
+
+    rgb = np.frombuffer(binary[0], dtype=np.uint8).reshape(height, width, 3)
+    depth = np.frombuffer(binary[1], dtype="<f4").reshape(height, width)
+    finite = np.isfinite(depth)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise ProtocolError(
+            "bad_depth",
+            f"depth frame has {bad.size} non-finite values (first at pixel {int(bad[0])})",
+        )
+    negative = np.flatnonzero(depth < 0)
+    if negative.size:
+        raise _malformed(
+            f"depth frame has {negative.size} negative values (first at pixel {int(negative[0])})"
+        )
+    sem = None
+    if semantic:
+        sem = np.frombuffer(binary[2], dtype="<u4").reshape(height, width)
+    return Observation(
+        episode_id=_field(header, "episode_id", str, what),
+        step=_field(header, "step", int, what),
+        goal=_field(header, "goal", str, what),
+        goal_category=_field(header, "goal_category", str, what),
+        rgb=rgb,
+        depth=depth,
+        semantic=sem,
+        pose=pose,
+        last_action=last_action,
+        last_action_success=_field(header, "last_action_success", bool, what),
+        done=_field(header, "done", bool, what),
+    )
+
+
+_REPLY_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
+    "capabilities": (("capabilities", dict),),
+    "episodes": (("episodes", list),),
+    "episode_result": (("result", dict),),
+    "ok": (),
+    "error": (("code", str), ("message", str)),
+}
+
+
+def decode_reply(parts: Sequence[Part]) -> Reply:
+    """Decodes a reply; an error reply decodes fine (``kind == "error"``)."""
+    if not parts:
+        raise _malformed("message has no parts")
+    header, kind, request_id = parse_header(parts[0])
+    if kind == "observation":
+        return Reply(kind, request_id, observation=decode_observation(header, parts))
+    if kind not in _REPLY_FIELDS:
+        raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
+    if len(parts) != 1:
+        raise _malformed(f"{kind!r} reply has {len(parts)} parts, expected 1")
+    body = {
+        name: _field(header, name, kind_, f"{kind!r} header") for name, kind_ in _REPLY_FIELDS[kind]
+    }
+    return Reply(kind, request_id, body=body)

@@ -1,1 +1,0 @@
-//! Protocol v1 encoding and validation (to be written: see PROTOCOL.md).

@@ -1,0 +1,227 @@
+//! Requests, client to server. Every request is a single part: its header.
+
+use std::borrow::Cow;
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+
+use super::header::{write_header, Empty, Header};
+use crate::types::Action;
+use crate::Error;
+
+/// A request from the runner (client) to the simulator bridge (server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// `hello`: ask for the server's [`crate::Capabilities`].
+    Hello,
+    /// `list_episodes`: ask for the episodes the server can run.
+    ListEpisodes,
+    /// `reset {episode_id}`: start an episode; the reply is its first observation.
+    Reset {
+        /// Id of the episode to start.
+        episode_id: String,
+    },
+    /// `step {action}`: apply an action; the reply is the next observation.
+    Step {
+        /// The action.
+        action: Action,
+    },
+    /// `episode_result`: ask for the ground truth of the current episode.
+    EpisodeResult,
+    /// `close`: end the server's serve loop (reply `ok`).
+    Close,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ResetBody<'a> {
+    #[serde(borrow)]
+    episode_id: Cow<'a, str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StepBody<'a> {
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+}
+
+impl Request {
+    /// Every request type's wire name, in a fixed order.
+    pub const KINDS: [&'static str; 6] = [
+        "hello",
+        "list_episodes",
+        "reset",
+        "step",
+        "episode_result",
+        "close",
+    ];
+
+    /// The wire `"type"` of this request.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Request::Hello => "hello",
+            Request::ListEpisodes => "list_episodes",
+            Request::Reset { .. } => "reset",
+            Request::Step { .. } => "step",
+            Request::EpisodeResult => "episode_result",
+            Request::Close => "close",
+        }
+    }
+
+    /// Writes the request's header (its only part) with request id `id`
+    /// into `out` (cleared first).
+    pub fn encode(&self, id: u64, out: &mut Vec<u8>) -> Result<(), Error> {
+        let kind = self.kind();
+        match self {
+            Request::Reset { episode_id } => write_header(
+                out,
+                kind,
+                Some(id),
+                &ResetBody {
+                    episode_id: Cow::Borrowed(episode_id),
+                },
+            ),
+            Request::Step { action } => write_header(
+                out,
+                kind,
+                Some(id),
+                &StepBody {
+                    action: Cow::Borrowed(action.name()),
+                },
+            ),
+            _ => write_header(out, kind, Some(id), &Empty {}),
+        }
+    }
+
+    /// Decodes a request message (all its parts) into its id and request.
+    ///
+    /// Errors, checked in this order: [`Error::Malformed`] for a message
+    /// without parts or a bad envelope, [`Error::Version`],
+    /// [`Error::UnknownType`], [`Error::Malformed`] for a missing id, extra
+    /// parts or missing fields, [`Error::UnknownAction`] for a `step` with an
+    /// action this side does not know.
+    pub fn decode<P: Deref<Target = [u8]>>(parts: &[P]) -> Result<(u64, Request), Error> {
+        let first = parts
+            .first()
+            .ok_or_else(|| Error::Malformed("message has no parts".into()))?;
+        let header = Header::parse(first)?;
+        Self::decode_with_header(&header, parts.len())
+    }
+
+    /// Like [`Request::decode`], from an already parsed header and the
+    /// message's part count.
+    pub fn decode_with_header(
+        header: &Header<'_>,
+        part_count: usize,
+    ) -> Result<(u64, Request), Error> {
+        if !Self::KINDS.contains(&header.kind.as_str()) {
+            return Err(Error::UnknownType(header.kind.clone()));
+        }
+        let id = header.require_id()?;
+        if part_count != 1 {
+            return Err(Error::Malformed(format!(
+                "{:?} request has {part_count} parts, expected 1",
+                header.kind
+            )));
+        }
+        let request = match header.kind.as_str() {
+            "hello" => Request::Hello,
+            "list_episodes" => Request::ListEpisodes,
+            "reset" => {
+                let body: ResetBody<'_> = header.body()?;
+                Request::Reset {
+                    episode_id: body.episode_id.into_owned(),
+                }
+            }
+            "step" => {
+                let body: StepBody<'_> = header.body()?;
+                let action = Action::from_name(&body.action)
+                    .ok_or_else(|| Error::UnknownAction(body.action.into_owned()))?;
+                Request::Step { action }
+            }
+            "episode_result" => Request::EpisodeResult,
+            "close" => Request::Close,
+            other => return Err(Error::UnknownType(other.to_owned())),
+        };
+        Ok((id, request))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn all_requests() -> Vec<Request> {
+        let mut all = vec![
+            Request::Hello,
+            Request::ListEpisodes,
+            Request::Reset {
+                episode_id: "val-house_7-Mug-0 \"quoted\" \u{e9}".into(),
+            },
+            Request::EpisodeResult,
+            Request::Close,
+        ];
+        all.extend(Action::ALL.map(|action| Request::Step { action }));
+        all
+    }
+
+    #[test]
+    fn every_request_round_trips() {
+        let mut buf = Vec::new();
+        for (i, req) in all_requests().into_iter().enumerate() {
+            req.encode(i as u64 + 100, &mut buf).unwrap();
+            let (id, back) = Request::decode(&[buf.as_slice()]).unwrap();
+            assert_eq!((id, &back), (i as u64 + 100, &req));
+        }
+    }
+
+    #[test]
+    fn step_encodes_to_the_documented_bytes() {
+        let mut buf = Vec::new();
+        Request::Step {
+            action: Action::RotateLeft,
+        }
+        .encode(3, &mut buf)
+        .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&buf).unwrap(),
+            r#"{"v":1,"type":"step","id":3,"action":"RotateLeft"}"#
+        );
+    }
+
+    #[test]
+    fn bad_requests_get_typed_errors() {
+        let one = |s: &'static str| Request::decode(&[s.as_bytes()]);
+        assert!(matches!(
+            one(r#"{"v":3,"type":"hello","id":1}"#),
+            Err(Error::Version { got: 3, .. })
+        ));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"teleport","id":1}"#),
+            Err(Error::UnknownType(t)) if t == "teleport"
+        ));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"step","id":1,"action":"Jump"}"#),
+            Err(Error::UnknownAction(a)) if a == "Jump"
+        ));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"step","id":1}"#),
+            Err(Error::Malformed(m)) if m.contains("missing field `action`")
+        ));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"reset","id":1,"episode_id":7}"#),
+            Err(Error::Malformed(_))
+        ));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"hello"}"#),
+            Err(Error::Malformed(m)) if m.contains("no \"id\"")
+        ));
+        let two: [&[u8]; 2] = [br#"{"v":1,"type":"hello","id":1}"#, b"extra"];
+        assert!(matches!(
+            Request::decode(&two),
+            Err(Error::Malformed(m)) if m.contains("2 parts, expected 1")
+        ));
+        let none: [&[u8]; 0] = [];
+        assert!(matches!(Request::decode(&none), Err(Error::Malformed(_))));
+    }
+}
