@@ -22,6 +22,12 @@ pub const CLASS_CEILING: u32 = 3;
 /// Semantic class index of the first furniture kind.
 const FIRST_FURNITURE_CLASS: u32 = 4;
 
+/// Semantic pixel value (class and instance) of a primitive.
+#[inline]
+pub fn make_class(p: &super::shapes::Prim) -> u32 {
+    crate::types::make_semantic(p.class, p.instance)
+}
+
 /// Kinds of furniture (static obstacles objects can stand on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FurnitureKind {

@@ -149,6 +149,34 @@ impl House {
     }
 }
 
+#[cfg(test)]
+impl House {
+    /// A one-room house `width x depth` holding exactly `prims` (for tests).
+    pub(crate) fn from_prims(prims: Vec<Prim>, width: f32, depth: f32) -> House {
+        let rooms = vec![Room {
+            kind: RoomKind::Living,
+            x0: 0.0,
+            y0: 0.0,
+            x1: width,
+            y1: depth,
+            wall_color: [200, 200, 200],
+            floor_color: [150, 100, 60],
+        }];
+        let grid = PrimGrid::build(&prims, [0.0, 0.0, width, depth]);
+        House {
+            seed: 0,
+            width,
+            depth,
+            rooms,
+            doors: Vec::new(),
+            prims,
+            furniture: Vec::new(),
+            objects: Vec::new(),
+            grid,
+        }
+    }
+}
+
 /// Mutable state while generating.
 struct Builder {
     rng: ChaCha8Rng,
