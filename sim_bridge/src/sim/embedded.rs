@@ -1,0 +1,364 @@
+//! [`EmbeddedSim`]: the in-process [`Backend`] over procedural houses.
+//!
+//! Success (RoboTHOR-style): the agent calls Stop while some instance of
+//! the goal category is within `success_distance` (horizontal distance
+//! from the agent base to the instance's footprint) and shows at least
+//! `min_visible_pixels` pixels in the current semantic frame.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::camera::Camera;
+use super::catalog::{semantic_classes, ObjectKind};
+use super::config::SimConfig;
+use super::house::House;
+use super::motion::sweep;
+use super::truth::instance_pixels;
+use super::world::{GoalField, World};
+use crate::backend::Backend;
+use crate::types::{
+    split_semantic, Action, ActionRecord, Capabilities, Episode, EpisodeResult, Frame, Observation,
+    Pose, PROTOCOL_VERSION,
+};
+use crate::Error;
+
+/// Houses kept built at once.
+const WORLD_CACHE: usize = 4;
+
+/// The running episode.
+#[derive(Debug)]
+struct Run {
+    episode: usize,
+    world: Arc<World>,
+    field: Arc<GoalField>,
+    kind: ObjectKind,
+    yaw_deg: f64,
+    pose: Pose,
+    steps: u32,
+    stopped: bool,
+    done: bool,
+    success: bool,
+    goal_seen: bool,
+    initial_distance: f32,
+    path: Vec<Pose>,
+    actions: Vec<ActionRecord>,
+    rng: ChaCha8Rng,
+}
+
+/// The embedded simulator as a [`Backend`].
+#[derive(Debug)]
+pub struct EmbeddedSim {
+    cfg: SimConfig,
+    episodes: Vec<Episode>,
+    index: BTreeMap<String, usize>,
+    worlds: Vec<(u64, Arc<World>)>,
+    camera: Camera,
+    frame: Frame,
+    counts: Vec<u32>,
+    run: Option<Run>,
+}
+
+/// FNV-1a hash of a string (stable across machines and runs).
+pub(crate) fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A standard normal sample (Box-Muller).
+fn gaussian(rng: &mut ChaCha8Rng) -> f32 {
+    let u1: f32 = 1.0 - rng.gen::<f32>();
+    let u2: f32 = rng.gen();
+    (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+}
+
+/// Wraps degrees into `(-180, 180]`.
+fn wrap_deg(d: f64) -> f64 {
+    let w = d.rem_euclid(360.0);
+    if w > 180.0 {
+        w - 360.0
+    } else {
+        w
+    }
+}
+
+impl EmbeddedSim {
+    /// A simulator serving `episodes` (scenes `house_<seed>`, goal categories
+    /// by episode name). Fails on a bad config, an unparsable scene, an
+    /// unknown category or a duplicate id.
+    pub fn new(cfg: SimConfig, episodes: Vec<Episode>) -> Result<Self, Error> {
+        cfg.validate()?;
+        let mut index = BTreeMap::new();
+        for (i, e) in episodes.iter().enumerate() {
+            if House::seed_of(&e.scene).is_none() {
+                return Err(Error::Episodes(format!(
+                    "episode {:?}: scene {:?} is not of the form house_<seed>",
+                    e.id, e.scene
+                )));
+            }
+            if ObjectKind::from_name(&e.object_type).is_none() {
+                return Err(Error::Episodes(format!(
+                    "episode {:?}: unknown object type {:?}",
+                    e.id, e.object_type
+                )));
+            }
+            if index.insert(e.id.clone(), i).is_some() {
+                return Err(Error::Episodes(format!("duplicate episode id {:?}", e.id)));
+            }
+        }
+        let frame = Frame::blank(cfg.width, cfg.height, true);
+        Ok(EmbeddedSim {
+            camera: Camera::new(cfg.intrinsics()),
+            cfg,
+            episodes,
+            index,
+            worlds: Vec::new(),
+            frame,
+            counts: Vec::new(),
+            run: None,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    /// The world of scene `house_<seed>`, built on first use and cached.
+    pub fn world(&mut self, seed: u64) -> Arc<World> {
+        if let Some(pos) = self.worlds.iter().position(|(s, _)| *s == seed) {
+            let entry = self.worlds.remove(pos);
+            self.worlds.push(entry);
+        } else {
+            if self.worlds.len() >= WORLD_CACHE {
+                self.worlds.remove(0);
+            }
+            let world = World::new(House::generate(seed), &self.cfg);
+            self.worlds.push((seed, Arc::new(world)));
+        }
+        let last = self.worlds.len() - 1;
+        self.worlds[last].1.clone()
+    }
+
+    /// Renders `world` from agent pose `pose` (world frame) into `frame`.
+    pub fn render(&mut self, world: &World, pose: &Pose, frame: &mut Frame) {
+        self.camera.render_into(&world.house, pose, frame);
+    }
+
+    /// Renders the run's current pose into the internal frame, updates the
+    /// per-instance pixel counts and `goal_seen`.
+    fn observe(&mut self) {
+        let Some(run) = self.run.as_mut() else {
+            return;
+        };
+        self.camera
+            .render_into(&run.world.house, &run.pose, &mut self.frame);
+        instance_pixels(&self.frame, &mut self.counts);
+        let class = run.kind.class();
+        if let Some(sem) = self.frame.semantic.as_ref() {
+            run.goal_seen |= sem.iter().any(|&v| split_semantic(v).0 == class);
+        }
+    }
+
+    /// Whether a goal instance is within reach and visible in the current frame.
+    fn goal_in_view(&self, run: &Run) -> bool {
+        let house = &run.world.house;
+        house.objects.iter().any(|o| {
+            o.kind == run.kind
+                && house.object_distance(o, run.pose.x, run.pose.y) <= self.cfg.success_distance
+                && self.counts.get(o.instance as usize).copied().unwrap_or(0)
+                    >= self.cfg.min_visible_pixels
+        })
+    }
+
+    fn observation(&self, last_action: Option<Action>, success: bool) -> Observation {
+        let (episode, step, pose, done) = match &self.run {
+            Some(r) => (&self.episodes[r.episode], r.steps, r.pose, r.done),
+            None => unreachable!("observation is only built while an episode runs"),
+        };
+        let mut frame = self.frame.clone();
+        if !self.cfg.semantic {
+            frame.semantic = None;
+        }
+        Observation {
+            episode_id: episode.id.clone(),
+            step,
+            goal: episode.goal.clone(),
+            goal_category: episode.object_type.clone(),
+            frame,
+            pose: Some(pose),
+            last_action,
+            last_action_success: success,
+            done,
+        }
+    }
+}
+
+impl Backend for EmbeddedSim {
+    fn hello(&self) -> Capabilities {
+        Capabilities {
+            protocol_version: PROTOCOL_VERSION,
+            simulator: "cow-embedded".to_string(),
+            camera: self.cfg.intrinsics(),
+            actions: Action::ALL.to_vec(),
+            action_space: self.cfg.action_space(),
+            provides_pose: true,
+            provides_semantic: self.cfg.semantic,
+            semantic_classes: semantic_classes(),
+            success_distance: self.cfg.success_distance,
+        }
+    }
+
+    fn list_episodes(&self) -> Vec<Episode> {
+        self.episodes.clone()
+    }
+
+    fn reset(&mut self, episode_id: &str) -> Result<Observation, Error> {
+        let &i = self
+            .index
+            .get(episode_id)
+            .ok_or_else(|| Error::UnknownEpisode(episode_id.to_string()))?;
+        let ep = self.episodes[i].clone();
+        let seed = House::seed_of(&ep.scene)
+            .ok_or_else(|| Error::Episodes(format!("bad scene {:?}", ep.scene)))?;
+        let kind = ObjectKind::from_name(&ep.object_type)
+            .ok_or_else(|| Error::Episodes(format!("unknown object type {:?}", ep.object_type)))?;
+        let world = self.world(seed);
+        let field = world.goal_field(kind);
+        let yaw_deg = wrap_deg(ep.initial_orientation as f64);
+        let pose = Pose {
+            x: ep.initial_position.x,
+            y: ep.initial_position.y,
+            z: ep.initial_position.z,
+            yaw: (yaw_deg as f32).to_radians(),
+        };
+        let initial_distance = world.geodesic(&field, pose.x, pose.y);
+        tracing::debug!(episode = %ep.id, initial_distance, "reset");
+        self.run = Some(Run {
+            episode: i,
+            world,
+            field,
+            kind,
+            yaw_deg,
+            pose,
+            steps: 0,
+            stopped: false,
+            done: false,
+            success: false,
+            goal_seen: false,
+            initial_distance,
+            path: vec![pose],
+            actions: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(self.cfg.noise_seed ^ fnv1a(&ep.id)),
+        });
+        self.observe();
+        Ok(self.observation(None, true))
+    }
+
+    fn step(&mut self, action: Action) -> Result<Observation, Error> {
+        let cfg = self.cfg.clone();
+        let in_view = match &self.run {
+            None => return Err(Error::NoEpisode("step before reset".to_string())),
+            Some(r) if r.done => {
+                return Err(Error::NoEpisode(format!(
+                    "episode {:?} has ended ({})",
+                    self.episodes[r.episode].id,
+                    if r.stopped { "Stop" } else { "step limit" }
+                )))
+            }
+            Some(r) => action == Action::Stop && self.goal_in_view(r),
+        };
+        let Some(run) = self.run.as_mut() else {
+            return Err(Error::NoEpisode("step before reset".to_string()));
+        };
+        let ok = match action {
+            Action::MoveAhead => {
+                let noise = if cfg.move_noise_std > 0.0 {
+                    gaussian(&mut run.rng) * cfg.move_noise_std
+                } else {
+                    0.0
+                };
+                let p = run.pose;
+                match sweep(
+                    &run.world.house,
+                    p.x,
+                    p.y,
+                    p.yaw,
+                    cfg.move_step + noise,
+                    cfg.agent_radius,
+                ) {
+                    Some((x, y)) => {
+                        run.pose.x = x;
+                        run.pose.y = y;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Action::RotateLeft | Action::RotateRight => {
+                let noise = if cfg.turn_noise_std_deg > 0.0 {
+                    gaussian(&mut run.rng) * cfg.turn_noise_std_deg
+                } else {
+                    0.0
+                };
+                let sign = if action == Action::RotateLeft {
+                    1.0
+                } else {
+                    -1.0
+                };
+                run.yaw_deg = wrap_deg(run.yaw_deg + sign * (cfg.turn_step_deg + noise) as f64);
+                run.pose.yaw = (run.yaw_deg as f32).to_radians();
+                true
+            }
+            Action::Stop => {
+                run.stopped = true;
+                run.done = true;
+                run.success = in_view;
+                true
+            }
+        };
+        run.steps += 1;
+        if cfg.max_steps > 0 && run.steps >= cfg.max_steps {
+            run.done = true;
+        }
+        run.path.push(run.pose);
+        run.actions.push(ActionRecord {
+            action,
+            success: ok,
+        });
+        self.observe();
+        Ok(self.observation(Some(action), ok))
+    }
+
+    fn episode_result(&self) -> Result<EpisodeResult, Error> {
+        let run = self
+            .run
+            .as_ref()
+            .ok_or_else(|| Error::NoEpisode("episode_result before reset".to_string()))?;
+        let ep = &self.episodes[run.episode];
+        let path_length = run
+            .path
+            .windows(2)
+            .map(|w| {
+                ((w[1].x - w[0].x).powi(2) + (w[1].y - w[0].y).powi(2) + (w[1].z - w[0].z).powi(2))
+                    .sqrt()
+            })
+            .sum();
+        Ok(EpisodeResult {
+            episode_id: ep.id.clone(),
+            success: run.success,
+            stopped: run.stopped,
+            distance_to_goal: run.world.geodesic(&run.field, run.pose.x, run.pose.y),
+            initial_distance_to_goal: run.initial_distance,
+            shortest_path_length: ep.shortest_path_length,
+            path_length,
+            steps: run.steps,
+            goal_seen: run.goal_seen,
+            path: run.path.clone(),
+            actions: run.actions.clone(),
+        })
+    }
+}
