@@ -362,3 +362,165 @@ impl Backend for EmbeddedSim {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::episodes::{generate, Split};
+    use crate::types::Position;
+
+    fn sim_with(episodes: Vec<Episode>) -> EmbeddedSim {
+        EmbeddedSim::new(SimConfig::default(), episodes).unwrap()
+    }
+
+    fn two_episodes() -> Vec<Episode> {
+        generate(Split::Test, 2, &SimConfig::default())
+    }
+
+    #[test]
+    fn errors_are_typed() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        assert!(matches!(
+            sim.step(Action::MoveAhead),
+            Err(Error::NoEpisode(_))
+        ));
+        assert!(matches!(sim.episode_result(), Err(Error::NoEpisode(_))));
+        assert!(matches!(sim.reset("nope"), Err(Error::UnknownEpisode(_))));
+        sim.reset(&eps[0].id).unwrap();
+        let obs = sim.step(Action::Stop).unwrap();
+        assert!(obs.done);
+        let err = sim.step(Action::MoveAhead).unwrap_err();
+        assert!(err.to_string().contains("has ended"), "{err}");
+        let mut bad = eps[0].clone();
+        bad.scene = "kitchen".into();
+        assert!(matches!(
+            EmbeddedSim::new(SimConfig::default(), vec![bad]),
+            Err(Error::Episodes(_))
+        ));
+        let dup = vec![eps[0].clone(), eps[0].clone()];
+        assert!(EmbeddedSim::new(SimConfig::default(), dup).is_err());
+    }
+
+    #[test]
+    fn rotation_is_exact_and_twelve_turns_come_back() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        let first = sim.reset(&eps[0].id).unwrap();
+        let yaw0 = first.pose.unwrap().yaw;
+        let obs = sim.step(Action::RotateLeft).unwrap();
+        let d = obs.pose.unwrap().yaw - yaw0;
+        let d = (d + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU) - std::f32::consts::PI;
+        assert!((d - 30f32.to_radians()).abs() < 1e-5, "{d}");
+        for _ in 0..11 {
+            sim.step(Action::RotateLeft).unwrap();
+        }
+        let back = sim.step(Action::RotateRight).unwrap();
+        let obs = sim.step(Action::RotateLeft).unwrap();
+        assert_eq!(obs.pose.unwrap().yaw, yaw0);
+        assert_eq!(obs.pose.unwrap().x, first.pose.unwrap().x);
+        assert_eq!(obs.frame, first.frame, "same pose, same frame");
+        assert!(back.last_action_success);
+        let r = sim.episode_result().unwrap();
+        assert_eq!(r.path_length, 0.0);
+        assert_eq!(r.steps, 14);
+        assert_eq!(r.path.len(), 15);
+    }
+
+    #[test]
+    fn walking_until_blocked_reports_failure_and_stays_put() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        sim.reset(&eps[1].id).unwrap();
+        let mut blocked = None;
+        for _ in 0..200 {
+            let obs = sim.step(Action::MoveAhead).unwrap();
+            if !obs.last_action_success {
+                blocked = Some(obs);
+                break;
+            }
+        }
+        let obs = blocked.expect("a straight walk in a house hits something within 50 m");
+        let r = sim.episode_result().unwrap();
+        let n = r.path.len();
+        assert_eq!(r.path[n - 1], r.path[n - 2]);
+        assert_eq!(obs.pose.unwrap(), r.path[n - 1]);
+        assert!(!r.actions[n - 2].success);
+        let moves = r.actions.iter().filter(|a| a.success).count() as f32;
+        assert!((r.path_length - 0.25 * moves).abs() < 1e-3);
+    }
+
+    #[test]
+    fn stop_next_to_a_visible_goal_succeeds_and_far_away_fails() {
+        let eps = two_episodes();
+        let ep = eps[0].clone();
+        let cfg = SimConfig::default();
+        let mut sim = sim_with(vec![ep.clone()]);
+        sim.reset(&ep.id).unwrap();
+        let far = sim.step(Action::Stop).unwrap();
+        assert!(far.done);
+        let r = sim.episode_result().unwrap();
+        assert!(!r.success && r.stopped);
+        assert!((r.distance_to_goal - ep.shortest_path_length).abs() < 1e-3);
+        assert!(r.initial_distance_to_goal >= 2.0);
+
+        // Stand on a success point about 0.7 m from an instance and face it.
+        let kind = ObjectKind::from_name(&ep.object_type).unwrap();
+        let world = World::new(House::generate(House::seed_of(&ep.scene).unwrap()), &cfg);
+        let field = world.goal_field(kind);
+        let (x, y, obj) = field
+            .success
+            .iter()
+            .filter_map(|&i| {
+                let (x, y) = world.nav.center(i);
+                world
+                    .house
+                    .objects
+                    .iter()
+                    .find(|o| {
+                        o.kind == kind && (world.house.object_distance(o, x, y) - 0.7).abs() < 0.05
+                    })
+                    .map(|o| (x, y, o.clone()))
+            })
+            .next()
+            .unwrap();
+        let near = Episode {
+            id: "near".into(),
+            initial_position: Position { x, y, z: 0.0 },
+            initial_orientation: (obj.y - y).atan2(obj.x - x).to_degrees(),
+            ..ep.clone()
+        };
+        let mut sim = sim_with(vec![near]);
+        let first = sim.reset("near").unwrap();
+        assert!(first.frame.semantic.is_some());
+        sim.step(Action::Stop).unwrap();
+        let r = sim.episode_result().unwrap();
+        assert!(r.success, "{r:?}");
+        assert!(r.goal_seen);
+        assert!(r.distance_to_goal < 0.1);
+    }
+
+    #[test]
+    fn noise_is_seeded_and_off_by_default() {
+        let eps = two_episodes();
+        let cfg = SimConfig {
+            move_noise_std: 0.05,
+            turn_noise_std_deg: 3.0,
+            ..SimConfig::default()
+        };
+        let run = |cfg: &SimConfig| {
+            let mut sim = EmbeddedSim::new(cfg.clone(), eps.clone()).unwrap();
+            sim.reset(&eps[0].id).unwrap();
+            for a in [Action::RotateLeft, Action::MoveAhead, Action::RotateRight] {
+                sim.step(a).unwrap();
+            }
+            sim.episode_result().unwrap().path
+        };
+        assert_eq!(run(&cfg), run(&cfg));
+        let clean = run(&SimConfig::default());
+        assert_ne!(run(&cfg), clean);
+        let turned = clean[1].yaw - clean[0].yaw;
+        assert!((turned.rem_euclid(std::f32::consts::TAU) - 30f32.to_radians()).abs() < 1e-5);
+    }
+}
