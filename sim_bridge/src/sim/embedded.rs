@@ -523,4 +523,52 @@ mod tests {
         let turned = clean[1].yaw - clean[0].yaw;
         assert!((turned.rem_euclid(std::f32::consts::TAU) - 30f32.to_radians()).abs() < 1e-5);
     }
+
+    #[test]
+    fn success_points_agree_with_stop_success() {
+        // From sampled success points, facing the nearest reachable goal
+        // instance and calling Stop must succeed nearly always.
+        let cfg = SimConfig::default();
+        let (mut tried, mut ok) = (0, 0);
+        for seed in [21u64, 22] {
+            let world = World::new(House::generate(seed), &cfg);
+            let mut eps = Vec::new();
+            for kind in crate::sim::catalog::GOAL_CATEGORIES {
+                let field = world.goal_field(kind);
+                for (k, &i) in field.success.iter().step_by(97).take(4).enumerate() {
+                    let (x, y) = world.nav.center(i);
+                    let o = world
+                        .house
+                        .objects
+                        .iter()
+                        .filter(|o| o.kind == kind && world.sees(o, x, y))
+                        .min_by(|a, b| {
+                            let da = world.house.object_distance(a, x, y);
+                            da.total_cmp(&world.house.object_distance(b, x, y))
+                        })
+                        .unwrap();
+                    eps.push(Episode {
+                        id: format!("{seed}-{}-{k}", kind.name()),
+                        scene: format!("house_{seed}"),
+                        object_type: kind.name().into(),
+                        goal: kind.clip_name().into(),
+                        initial_position: Position { x, y, z: 0.0 },
+                        initial_orientation: (o.y - y).atan2(o.x - x).to_degrees(),
+                        shortest_path_length: 0.0,
+                        rooms: 0,
+                    });
+                }
+            }
+            let mut sim = sim_with(eps.clone());
+            for e in &eps {
+                sim.reset(&e.id).unwrap();
+                sim.step(Action::Stop).unwrap();
+                tried += 1;
+                ok += sim.episode_result().unwrap().success as u32;
+            }
+        }
+        eprintln!("success-point agreement: {ok}/{tried}");
+        assert!(tried > 40);
+        assert!(ok as f32 >= 0.95 * tried as f32, "{ok} of {tried}");
+    }
 }

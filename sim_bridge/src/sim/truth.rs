@@ -178,3 +178,60 @@ pub fn top_down(house: &House, nav: &NavGrid) -> TopDown {
             .collect(),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::sim::{Camera, SimConfig, World};
+    use crate::types::Pose;
+
+    #[test]
+    fn top_down_marks_walls_free_space_and_objects() {
+        let world = World::new(House::generate(5), &SimConfig::default());
+        let td = top_down(&world.house, &world.nav);
+        assert_eq!(td.cells.len(), td.width * td.height);
+        let count = |c: u8| td.cells.iter().filter(|&&v| v == c).count();
+        assert!(count(code::WALL) > 0 && count(code::OBSTACLE) > 0 && count(code::FREE) > 0);
+        // Free cells agree with the nav grid.
+        assert_eq!(
+            count(code::FREE),
+            world.nav.free.iter().filter(|&&f| f).count()
+        );
+        assert_eq!(td.objects.len(), world.house.objects.len());
+        // The outer wall runs along y = 0.
+        assert_eq!(td.cells[td.width / 2], code::WALL);
+    }
+
+    #[test]
+    fn visible_objects_report_names_and_pixels() {
+        let cfg = SimConfig::default();
+        let world = World::new(House::generate(2), &cfg);
+        let house = &world.house;
+        let mut cam = Camera::new(cfg.intrinsics());
+        let mut frame = Frame::blank(224, 224, true);
+        // Look at each object from a free cell 1.5-2.5 m away until one shows.
+        let mut seen = None;
+        'outer: for o in &house.objects {
+            for i in 0..world.nav.free.len() {
+                let (x, y) = world.nav.center(i);
+                let d = ((o.x - x).powi(2) + (o.y - y).powi(2)).sqrt();
+                if world.nav.free[i] && (1.5..2.5).contains(&d) && world.sees(o, x, y) {
+                    let yaw = (o.y - y).atan2(o.x - x);
+                    cam.render_into(house, &Pose { x, y, z: 0.0, yaw }, &mut frame);
+                    seen = Some(o.clone());
+                    break 'outer;
+                }
+            }
+        }
+        let o = seen.unwrap();
+        let vis = visible_objects(house, &frame);
+        let v = vis.iter().find(|v| v.instance == o.instance).unwrap();
+        assert!(v.pixels > 0);
+        assert_eq!(v.category, o.kind.name());
+        assert_eq!(v.color, o.color);
+        assert_eq!(v.material, o.pattern.name());
+        let total: u32 = vis.iter().map(|v| v.pixels).sum();
+        assert!(total as usize <= frame.pixels());
+    }
+}
