@@ -1,1 +1,273 @@
-//! Episode files and deterministic splits (to be written).
+//! Episode files and the deterministic train / val / test splits of the
+//! embedded world.
+//!
+//! Each split draws houses from its own seed range (train `0..`, val
+//! `1_000_000..`, test `2_000_000..`), so splits never share a house. Each
+//! house yields up to [`EPISODES_PER_HOUSE`] episodes with different goal
+//! categories present in it; the start is a free cell of the main
+//! component at least [`MIN_START_DISTANCE`] metres (geodesic) from the
+//! nearest success point, with a random heading that preferably keeps the
+//! goal out of view. Everything comes from ChaCha8 streams seeded by the
+//! house seed, so the same inputs give byte-identical files.
+
+use std::io::Write;
+use std::path::Path;
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::sim::catalog::{ObjectKind, GOAL_CATEGORIES};
+use crate::sim::{Camera, House, SimConfig, World};
+use crate::types::{split_semantic, Episode, Frame, Pose, Position};
+use crate::Error;
+
+/// Episodes drawn from one house at most.
+pub const EPISODES_PER_HOUSE: usize = 5;
+/// Smallest geodesic distance from the start to a success point, metres.
+pub const MIN_START_DISTANCE: f32 = 2.0;
+/// Headings tried per start to find one with the goal out of view.
+const HEADING_TRIES: usize = 6;
+
+/// A dataset split; each owns a disjoint range of house seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Seeds `0..1_000_000`.
+    Train,
+    /// Seeds `1_000_000..2_000_000`.
+    Val,
+    /// Seeds `2_000_000..`.
+    Test,
+}
+
+impl Split {
+    /// Lower-case name (`"train"`), the prefix of episode ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Val => "val",
+            Split::Test => "test",
+        }
+    }
+
+    /// Parses `"train"`, `"val"` or `"test"`.
+    pub fn from_name(name: &str) -> Option<Split> {
+        [Split::Train, Split::Val, Split::Test]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+
+    /// First house seed of the split.
+    pub fn first_seed(self) -> u64 {
+        match self {
+            Split::Train => 0,
+            Split::Val => 1_000_000,
+            Split::Test => 2_000_000,
+        }
+    }
+}
+
+/// The first `count` episodes of `split` for an agent configured by `cfg`
+/// (houses in seed order, up to [`EPISODES_PER_HOUSE`] each).
+pub fn generate(split: Split, count: usize, cfg: &SimConfig) -> Vec<Episode> {
+    let mut out = Vec::with_capacity(count);
+    let mut camera = Camera::new(cfg.intrinsics());
+    let mut seed = split.first_seed();
+    while out.len() < count {
+        let world = World::new(House::generate(seed), cfg);
+        let want = (count - out.len()).min(EPISODES_PER_HOUSE);
+        out.extend(house_episodes(&world, split, want, cfg, &mut camera));
+        seed += 1;
+        if seed - split.first_seed() > 10 * count as u64 + 10 {
+            tracing::warn!(
+                made = out.len(),
+                count,
+                "houses yield too few episodes; stopping"
+            );
+            break;
+        }
+    }
+    out
+}
+
+/// Up to `want` episodes in `world`'s house, one goal category each.
+pub fn house_episodes(
+    world: &World,
+    split: Split,
+    want: usize,
+    cfg: &SimConfig,
+    camera: &mut Camera,
+) -> Vec<Episode> {
+    let house = &world.house;
+    let mut rng = ChaCha8Rng::seed_from_u64(house.seed ^ 0x9e37_79b9_7f4a_7c15);
+    let mut kinds = GOAL_CATEGORIES.to_vec();
+    kinds.shuffle(&mut rng);
+    let main = world.nav.largest_component();
+    let mut frame = Frame::blank(cfg.width, cfg.height, true);
+    let mut out = Vec::new();
+    for kind in kinds {
+        if out.len() >= want {
+            break;
+        }
+        let field = world.goal_field(kind);
+        let starts: Vec<usize> = (0..main.len())
+            .filter(|&i| {
+                main[i] && field.dist[i].is_finite() && field.dist[i] >= MIN_START_DISTANCE
+            })
+            .collect();
+        if field.success.is_empty() || starts.is_empty() {
+            continue;
+        }
+        let cell = starts[rng.gen_range(0..starts.len())];
+        let (x, y) = world.nav.center(cell);
+        let mut heading = 0.0f32;
+        for _ in 0..HEADING_TRIES {
+            heading = rng.gen_range(0..360) as f32;
+            let pose = Pose {
+                x,
+                y,
+                z: 0.0,
+                yaw: heading.to_radians(),
+            };
+            camera.render_into(house, &pose, &mut frame);
+            if !shows(&frame, kind) {
+                break;
+            }
+        }
+        out.push(Episode {
+            id: format!("{}-{}-{}-0", split.name(), house.scene_name(), kind.name()),
+            scene: house.scene_name(),
+            object_type: kind.name().to_string(),
+            goal: kind.clip_name().to_string(),
+            initial_position: Position { x, y, z: 0.0 },
+            initial_orientation: heading,
+            shortest_path_length: field.dist[cell],
+            rooms: house.rooms.len() as u32,
+        });
+    }
+    out
+}
+
+/// Whether any pixel of `frame` shows an instance of `kind`.
+fn shows(frame: &Frame, kind: ObjectKind) -> bool {
+    frame
+        .semantic
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|&v| split_semantic(v).0 == kind.class()))
+}
+
+/// Reads a JSON episode file (a list of RoboTHOR-like records).
+pub fn read_episode_file(path: &Path) -> Result<Vec<Episode>, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        context: format!("reading episode file {}", path.display()),
+        source,
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Episodes(format!("episode file {}: {e}", path.display())))
+}
+
+/// Writes a JSON episode file atomically: a temporary file in the same
+/// directory, synced, then renamed over `path`.
+pub fn write_episode_file(path: &Path, episodes: &[Episode]) -> Result<(), Error> {
+    let io = |what: &str, source| Error::Io {
+        context: format!("{what} {}", path.display()),
+        source,
+    };
+    let mut bytes = serde_json::to_vec_pretty(episodes)
+        .map_err(|e| Error::Episodes(format!("encoding episodes: {e}")))?;
+    bytes.push(b'\n');
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Episodes(format!("{} is not a file path", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| io("creating temporary for", e))?;
+        f.write_all(&bytes).map_err(|e| io("writing", e))?;
+        f.sync_all().map_err(|e| io("syncing", e))?;
+        std::fs::rename(&tmp, path).map_err(|e| io("renaming temporary onto", e))
+    })();
+    if result.is_err() {
+        // Best effort: the temporary may not exist; the original error is what matters.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_and_valid() {
+        let cfg = SimConfig::default();
+        let a = generate(Split::Val, 7, &cfg);
+        let b = generate(Split::Val, 7, &cfg);
+        assert_eq!(a.len(), 7);
+        assert_eq!(
+            serde_json::to_vec(&a).unwrap(),
+            serde_json::to_vec(&b).unwrap()
+        );
+        let mut ids: Vec<&str> = a.iter().map(|e| e.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 7);
+        for e in &a {
+            let seed = House::seed_of(&e.scene).unwrap();
+            assert!((1_000_000..2_000_000).contains(&seed));
+            assert!(e.shortest_path_length >= MIN_START_DISTANCE);
+            assert!(e.id.starts_with("val-house_"));
+            let kind = ObjectKind::from_name(&e.object_type).unwrap();
+            assert_eq!(e.goal, kind.clip_name());
+            assert!((3..=8).contains(&e.rooms));
+        }
+        let train = generate(Split::Train, 2, &cfg);
+        assert!(train
+            .iter()
+            .all(|e| House::seed_of(&e.scene).unwrap() < 1_000_000));
+        assert_eq!(Split::from_name("test"), Some(Split::Test));
+    }
+
+    #[test]
+    fn shortest_path_is_at_least_straight_line_to_a_success_point() {
+        let cfg = SimConfig::default();
+        let world = World::new(House::generate(3), &cfg);
+        let mut cam = Camera::new(cfg.intrinsics());
+        for e in house_episodes(&world, Split::Train, 5, &cfg, &mut cam) {
+            let field = world.goal_field(ObjectKind::from_name(&e.object_type).unwrap());
+            let straight = field
+                .success
+                .iter()
+                .map(|&i| {
+                    let (x, y) = world.nav.center(i);
+                    ((x - e.initial_position.x).powi(2) + (y - e.initial_position.y).powi(2)).sqrt()
+                })
+                .fold(f32::INFINITY, f32::min);
+            assert!(e.shortest_path_length >= straight - 1e-4);
+        }
+    }
+
+    #[test]
+    fn episode_file_round_trip_and_atomic_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("val.json");
+        let eps = generate(Split::Val, 3, &SimConfig::default());
+        write_episode_file(&path, &eps).unwrap();
+        assert_eq!(read_episode_file(&path).unwrap(), eps);
+        // Overwrite with fewer: the file is replaced whole, no temporary left behind.
+        write_episode_file(&path, &eps[..1]).unwrap();
+        assert_eq!(read_episode_file(&path).unwrap(), eps[..1].to_vec());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+        // A directory that does not exist: typed I/O error naming the path.
+        let err = write_episode_file(&dir.path().join("no/such.json"), &eps).unwrap_err();
+        assert!(err.to_string().contains("no/such.json"), "{err}");
+        std::fs::write(&path, b"{not json").unwrap();
+        assert!(matches!(read_episode_file(&path), Err(Error::Episodes(_))));
+    }
+}

@@ -1,0 +1,574 @@
+//! [`EmbeddedSim`]: the in-process [`Backend`] over procedural houses.
+//!
+//! Success (RoboTHOR-style): the agent calls Stop while some instance of
+//! the goal category is within `success_distance` (horizontal distance
+//! from the agent base to the instance's footprint) and shows at least
+//! `min_visible_pixels` pixels in the current semantic frame.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::camera::Camera;
+use super::catalog::{semantic_classes, ObjectKind};
+use super::config::SimConfig;
+use super::house::House;
+use super::motion::sweep;
+use super::truth::instance_pixels;
+use super::world::{GoalField, World};
+use crate::backend::Backend;
+use crate::types::{
+    split_semantic, Action, ActionRecord, Capabilities, Episode, EpisodeResult, Frame, Observation,
+    Pose, PROTOCOL_VERSION,
+};
+use crate::Error;
+
+/// Houses kept built at once.
+const WORLD_CACHE: usize = 4;
+
+/// The running episode.
+#[derive(Debug)]
+struct Run {
+    episode: usize,
+    world: Arc<World>,
+    field: Arc<GoalField>,
+    kind: ObjectKind,
+    yaw_deg: f64,
+    pose: Pose,
+    steps: u32,
+    stopped: bool,
+    done: bool,
+    success: bool,
+    goal_seen: bool,
+    initial_distance: f32,
+    path: Vec<Pose>,
+    actions: Vec<ActionRecord>,
+    rng: ChaCha8Rng,
+}
+
+/// The embedded simulator as a [`Backend`].
+#[derive(Debug)]
+pub struct EmbeddedSim {
+    cfg: SimConfig,
+    episodes: Vec<Episode>,
+    index: BTreeMap<String, usize>,
+    worlds: Vec<(u64, Arc<World>)>,
+    camera: Camera,
+    frame: Frame,
+    counts: Vec<u32>,
+    run: Option<Run>,
+}
+
+/// FNV-1a hash of a string (stable across machines and runs).
+pub(crate) fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A standard normal sample (Box-Muller).
+fn gaussian(rng: &mut ChaCha8Rng) -> f32 {
+    let u1: f32 = 1.0 - rng.gen::<f32>();
+    let u2: f32 = rng.gen();
+    (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+}
+
+/// Wraps degrees into `(-180, 180]`.
+fn wrap_deg(d: f64) -> f64 {
+    let w = d.rem_euclid(360.0);
+    if w > 180.0 {
+        w - 360.0
+    } else {
+        w
+    }
+}
+
+impl EmbeddedSim {
+    /// A simulator serving `episodes` (scenes `house_<seed>`, goal categories
+    /// by episode name). Fails on a bad config, an unparsable scene, an
+    /// unknown category or a duplicate id.
+    pub fn new(cfg: SimConfig, episodes: Vec<Episode>) -> Result<Self, Error> {
+        cfg.validate()?;
+        let mut index = BTreeMap::new();
+        for (i, e) in episodes.iter().enumerate() {
+            if House::seed_of(&e.scene).is_none() {
+                return Err(Error::Episodes(format!(
+                    "episode {:?}: scene {:?} is not of the form house_<seed>",
+                    e.id, e.scene
+                )));
+            }
+            if ObjectKind::from_name(&e.object_type).is_none() {
+                return Err(Error::Episodes(format!(
+                    "episode {:?}: unknown object type {:?}",
+                    e.id, e.object_type
+                )));
+            }
+            if index.insert(e.id.clone(), i).is_some() {
+                return Err(Error::Episodes(format!("duplicate episode id {:?}", e.id)));
+            }
+        }
+        let frame = Frame::blank(cfg.width, cfg.height, true);
+        Ok(EmbeddedSim {
+            camera: Camera::new(cfg.intrinsics()),
+            cfg,
+            episodes,
+            index,
+            worlds: Vec::new(),
+            frame,
+            counts: Vec::new(),
+            run: None,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    /// The world of scene `house_<seed>`, built on first use and cached.
+    pub fn world(&mut self, seed: u64) -> Arc<World> {
+        if let Some(pos) = self.worlds.iter().position(|(s, _)| *s == seed) {
+            let entry = self.worlds.remove(pos);
+            self.worlds.push(entry);
+        } else {
+            if self.worlds.len() >= WORLD_CACHE {
+                self.worlds.remove(0);
+            }
+            let world = World::new(House::generate(seed), &self.cfg);
+            self.worlds.push((seed, Arc::new(world)));
+        }
+        let last = self.worlds.len() - 1;
+        self.worlds[last].1.clone()
+    }
+
+    /// Renders `world` from agent pose `pose` (world frame) into `frame`.
+    pub fn render(&mut self, world: &World, pose: &Pose, frame: &mut Frame) {
+        self.camera.render_into(&world.house, pose, frame);
+    }
+
+    /// Renders the run's current pose into the internal frame, updates the
+    /// per-instance pixel counts and `goal_seen`.
+    fn observe(&mut self) {
+        let Some(run) = self.run.as_mut() else {
+            return;
+        };
+        self.camera
+            .render_into(&run.world.house, &run.pose, &mut self.frame);
+        instance_pixels(&self.frame, &mut self.counts);
+        let class = run.kind.class();
+        if let Some(sem) = self.frame.semantic.as_ref() {
+            run.goal_seen |= sem.iter().any(|&v| split_semantic(v).0 == class);
+        }
+    }
+
+    /// Whether a goal instance is within reach and visible in the current frame.
+    fn goal_in_view(&self, run: &Run) -> bool {
+        let house = &run.world.house;
+        house.objects.iter().any(|o| {
+            o.kind == run.kind
+                && house.object_distance(o, run.pose.x, run.pose.y) <= self.cfg.success_distance
+                && self.counts.get(o.instance as usize).copied().unwrap_or(0)
+                    >= self.cfg.min_visible_pixels
+        })
+    }
+
+    fn observation(&self, last_action: Option<Action>, success: bool) -> Observation {
+        let (episode, step, pose, done) = match &self.run {
+            Some(r) => (&self.episodes[r.episode], r.steps, r.pose, r.done),
+            None => unreachable!("observation is only built while an episode runs"),
+        };
+        let mut frame = self.frame.clone();
+        if !self.cfg.semantic {
+            frame.semantic = None;
+        }
+        Observation {
+            episode_id: episode.id.clone(),
+            step,
+            goal: episode.goal.clone(),
+            goal_category: episode.object_type.clone(),
+            frame,
+            pose: Some(pose),
+            last_action,
+            last_action_success: success,
+            done,
+        }
+    }
+}
+
+impl Backend for EmbeddedSim {
+    fn hello(&self) -> Capabilities {
+        Capabilities {
+            protocol_version: PROTOCOL_VERSION,
+            simulator: "cow-embedded".to_string(),
+            camera: self.cfg.intrinsics(),
+            actions: Action::ALL.to_vec(),
+            action_space: self.cfg.action_space(),
+            provides_pose: true,
+            provides_semantic: self.cfg.semantic,
+            semantic_classes: semantic_classes(),
+            success_distance: self.cfg.success_distance,
+        }
+    }
+
+    fn list_episodes(&self) -> Vec<Episode> {
+        self.episodes.clone()
+    }
+
+    fn reset(&mut self, episode_id: &str) -> Result<Observation, Error> {
+        let &i = self
+            .index
+            .get(episode_id)
+            .ok_or_else(|| Error::UnknownEpisode(episode_id.to_string()))?;
+        let ep = self.episodes[i].clone();
+        let seed = House::seed_of(&ep.scene)
+            .ok_or_else(|| Error::Episodes(format!("bad scene {:?}", ep.scene)))?;
+        let kind = ObjectKind::from_name(&ep.object_type)
+            .ok_or_else(|| Error::Episodes(format!("unknown object type {:?}", ep.object_type)))?;
+        let world = self.world(seed);
+        let field = world.goal_field(kind);
+        let yaw_deg = wrap_deg(ep.initial_orientation as f64);
+        let pose = Pose {
+            x: ep.initial_position.x,
+            y: ep.initial_position.y,
+            z: ep.initial_position.z,
+            yaw: (yaw_deg as f32).to_radians(),
+        };
+        let initial_distance = world.geodesic(&field, pose.x, pose.y);
+        tracing::debug!(episode = %ep.id, initial_distance, "reset");
+        self.run = Some(Run {
+            episode: i,
+            world,
+            field,
+            kind,
+            yaw_deg,
+            pose,
+            steps: 0,
+            stopped: false,
+            done: false,
+            success: false,
+            goal_seen: false,
+            initial_distance,
+            path: vec![pose],
+            actions: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(self.cfg.noise_seed ^ fnv1a(&ep.id)),
+        });
+        self.observe();
+        Ok(self.observation(None, true))
+    }
+
+    fn step(&mut self, action: Action) -> Result<Observation, Error> {
+        let cfg = self.cfg.clone();
+        let in_view = match &self.run {
+            None => return Err(Error::NoEpisode("step before reset".to_string())),
+            Some(r) if r.done => {
+                return Err(Error::NoEpisode(format!(
+                    "episode {:?} has ended ({})",
+                    self.episodes[r.episode].id,
+                    if r.stopped { "Stop" } else { "step limit" }
+                )))
+            }
+            Some(r) => action == Action::Stop && self.goal_in_view(r),
+        };
+        let Some(run) = self.run.as_mut() else {
+            return Err(Error::NoEpisode("step before reset".to_string()));
+        };
+        let ok = match action {
+            Action::MoveAhead => {
+                let noise = if cfg.move_noise_std > 0.0 {
+                    gaussian(&mut run.rng) * cfg.move_noise_std
+                } else {
+                    0.0
+                };
+                let p = run.pose;
+                match sweep(
+                    &run.world.house,
+                    p.x,
+                    p.y,
+                    p.yaw,
+                    cfg.move_step + noise,
+                    cfg.agent_radius,
+                ) {
+                    Some((x, y)) => {
+                        run.pose.x = x;
+                        run.pose.y = y;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Action::RotateLeft | Action::RotateRight => {
+                let noise = if cfg.turn_noise_std_deg > 0.0 {
+                    gaussian(&mut run.rng) * cfg.turn_noise_std_deg
+                } else {
+                    0.0
+                };
+                let sign = if action == Action::RotateLeft {
+                    1.0
+                } else {
+                    -1.0
+                };
+                run.yaw_deg = wrap_deg(run.yaw_deg + sign * (cfg.turn_step_deg + noise) as f64);
+                run.pose.yaw = (run.yaw_deg as f32).to_radians();
+                true
+            }
+            Action::Stop => {
+                run.stopped = true;
+                run.done = true;
+                run.success = in_view;
+                true
+            }
+        };
+        run.steps += 1;
+        if cfg.max_steps > 0 && run.steps >= cfg.max_steps {
+            run.done = true;
+        }
+        run.path.push(run.pose);
+        run.actions.push(ActionRecord {
+            action,
+            success: ok,
+        });
+        self.observe();
+        Ok(self.observation(Some(action), ok))
+    }
+
+    fn episode_result(&self) -> Result<EpisodeResult, Error> {
+        let run = self
+            .run
+            .as_ref()
+            .ok_or_else(|| Error::NoEpisode("episode_result before reset".to_string()))?;
+        let ep = &self.episodes[run.episode];
+        let path_length = run
+            .path
+            .windows(2)
+            .map(|w| {
+                ((w[1].x - w[0].x).powi(2) + (w[1].y - w[0].y).powi(2) + (w[1].z - w[0].z).powi(2))
+                    .sqrt()
+            })
+            .sum();
+        Ok(EpisodeResult {
+            episode_id: ep.id.clone(),
+            success: run.success,
+            stopped: run.stopped,
+            distance_to_goal: run.world.geodesic(&run.field, run.pose.x, run.pose.y),
+            initial_distance_to_goal: run.initial_distance,
+            shortest_path_length: ep.shortest_path_length,
+            path_length,
+            steps: run.steps,
+            goal_seen: run.goal_seen,
+            path: run.path.clone(),
+            actions: run.actions.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::episodes::{generate, Split};
+    use crate::types::Position;
+
+    fn sim_with(episodes: Vec<Episode>) -> EmbeddedSim {
+        EmbeddedSim::new(SimConfig::default(), episodes).unwrap()
+    }
+
+    fn two_episodes() -> Vec<Episode> {
+        generate(Split::Test, 2, &SimConfig::default())
+    }
+
+    #[test]
+    fn errors_are_typed() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        assert!(matches!(
+            sim.step(Action::MoveAhead),
+            Err(Error::NoEpisode(_))
+        ));
+        assert!(matches!(sim.episode_result(), Err(Error::NoEpisode(_))));
+        assert!(matches!(sim.reset("nope"), Err(Error::UnknownEpisode(_))));
+        sim.reset(&eps[0].id).unwrap();
+        let obs = sim.step(Action::Stop).unwrap();
+        assert!(obs.done);
+        let err = sim.step(Action::MoveAhead).unwrap_err();
+        assert!(err.to_string().contains("has ended"), "{err}");
+        let mut bad = eps[0].clone();
+        bad.scene = "kitchen".into();
+        assert!(matches!(
+            EmbeddedSim::new(SimConfig::default(), vec![bad]),
+            Err(Error::Episodes(_))
+        ));
+        let dup = vec![eps[0].clone(), eps[0].clone()];
+        assert!(EmbeddedSim::new(SimConfig::default(), dup).is_err());
+    }
+
+    #[test]
+    fn rotation_is_exact_and_twelve_turns_come_back() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        let first = sim.reset(&eps[0].id).unwrap();
+        let yaw0 = first.pose.unwrap().yaw;
+        let obs = sim.step(Action::RotateLeft).unwrap();
+        let d = obs.pose.unwrap().yaw - yaw0;
+        let d = (d + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU) - std::f32::consts::PI;
+        assert!((d - 30f32.to_radians()).abs() < 1e-5, "{d}");
+        for _ in 0..11 {
+            sim.step(Action::RotateLeft).unwrap();
+        }
+        let back = sim.step(Action::RotateRight).unwrap();
+        let obs = sim.step(Action::RotateLeft).unwrap();
+        assert_eq!(obs.pose.unwrap().yaw, yaw0);
+        assert_eq!(obs.pose.unwrap().x, first.pose.unwrap().x);
+        assert_eq!(obs.frame, first.frame, "same pose, same frame");
+        assert!(back.last_action_success);
+        let r = sim.episode_result().unwrap();
+        assert_eq!(r.path_length, 0.0);
+        assert_eq!(r.steps, 14);
+        assert_eq!(r.path.len(), 15);
+    }
+
+    #[test]
+    fn walking_until_blocked_reports_failure_and_stays_put() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        sim.reset(&eps[1].id).unwrap();
+        let mut blocked = None;
+        for _ in 0..200 {
+            let obs = sim.step(Action::MoveAhead).unwrap();
+            if !obs.last_action_success {
+                blocked = Some(obs);
+                break;
+            }
+        }
+        let obs = blocked.expect("a straight walk in a house hits something within 50 m");
+        let r = sim.episode_result().unwrap();
+        let n = r.path.len();
+        assert_eq!(r.path[n - 1], r.path[n - 2]);
+        assert_eq!(obs.pose.unwrap(), r.path[n - 1]);
+        assert!(!r.actions[n - 2].success);
+        let moves = r.actions.iter().filter(|a| a.success).count() as f32;
+        assert!((r.path_length - 0.25 * moves).abs() < 1e-3);
+    }
+
+    #[test]
+    fn stop_next_to_a_visible_goal_succeeds_and_far_away_fails() {
+        let eps = two_episodes();
+        let ep = eps[0].clone();
+        let cfg = SimConfig::default();
+        let mut sim = sim_with(vec![ep.clone()]);
+        sim.reset(&ep.id).unwrap();
+        let far = sim.step(Action::Stop).unwrap();
+        assert!(far.done);
+        let r = sim.episode_result().unwrap();
+        assert!(!r.success && r.stopped);
+        assert!((r.distance_to_goal - ep.shortest_path_length).abs() < 1e-3);
+        assert!(r.initial_distance_to_goal >= 2.0);
+
+        // Stand on a success point about 0.7 m from an instance and face it.
+        let kind = ObjectKind::from_name(&ep.object_type).unwrap();
+        let world = World::new(House::generate(House::seed_of(&ep.scene).unwrap()), &cfg);
+        let field = world.goal_field(kind);
+        let (x, y, obj) = field
+            .success
+            .iter()
+            .filter_map(|&i| {
+                let (x, y) = world.nav.center(i);
+                world
+                    .house
+                    .objects
+                    .iter()
+                    .find(|o| {
+                        o.kind == kind && (world.house.object_distance(o, x, y) - 0.7).abs() < 0.05
+                    })
+                    .map(|o| (x, y, o.clone()))
+            })
+            .next()
+            .unwrap();
+        let near = Episode {
+            id: "near".into(),
+            initial_position: Position { x, y, z: 0.0 },
+            initial_orientation: (obj.y - y).atan2(obj.x - x).to_degrees(),
+            ..ep.clone()
+        };
+        let mut sim = sim_with(vec![near]);
+        let first = sim.reset("near").unwrap();
+        assert!(first.frame.semantic.is_some());
+        sim.step(Action::Stop).unwrap();
+        let r = sim.episode_result().unwrap();
+        assert!(r.success, "{r:?}");
+        assert!(r.goal_seen);
+        assert!(r.distance_to_goal < 0.1);
+    }
+
+    #[test]
+    fn noise_is_seeded_and_off_by_default() {
+        let eps = two_episodes();
+        let cfg = SimConfig {
+            move_noise_std: 0.05,
+            turn_noise_std_deg: 3.0,
+            ..SimConfig::default()
+        };
+        let run = |cfg: &SimConfig| {
+            let mut sim = EmbeddedSim::new(cfg.clone(), eps.clone()).unwrap();
+            sim.reset(&eps[0].id).unwrap();
+            for a in [Action::RotateLeft, Action::MoveAhead, Action::RotateRight] {
+                sim.step(a).unwrap();
+            }
+            sim.episode_result().unwrap().path
+        };
+        assert_eq!(run(&cfg), run(&cfg));
+        let clean = run(&SimConfig::default());
+        assert_ne!(run(&cfg), clean);
+        let turned = clean[1].yaw - clean[0].yaw;
+        assert!((turned.rem_euclid(std::f32::consts::TAU) - 30f32.to_radians()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn success_points_agree_with_stop_success() {
+        // From sampled success points, facing the nearest reachable goal
+        // instance and calling Stop must succeed nearly always.
+        let cfg = SimConfig::default();
+        let (mut tried, mut ok) = (0, 0);
+        for seed in [21u64, 22] {
+            let world = World::new(House::generate(seed), &cfg);
+            let mut eps = Vec::new();
+            for kind in crate::sim::catalog::GOAL_CATEGORIES {
+                let field = world.goal_field(kind);
+                for (k, &i) in field.success.iter().step_by(97).take(4).enumerate() {
+                    let (x, y) = world.nav.center(i);
+                    let o = world
+                        .house
+                        .objects
+                        .iter()
+                        .filter(|o| o.kind == kind && world.sees(o, x, y))
+                        .min_by(|a, b| {
+                            let da = world.house.object_distance(a, x, y);
+                            da.total_cmp(&world.house.object_distance(b, x, y))
+                        })
+                        .unwrap();
+                    eps.push(Episode {
+                        id: format!("{seed}-{}-{k}", kind.name()),
+                        scene: format!("house_{seed}"),
+                        object_type: kind.name().into(),
+                        goal: kind.clip_name().into(),
+                        initial_position: Position { x, y, z: 0.0 },
+                        initial_orientation: (o.y - y).atan2(o.x - x).to_degrees(),
+                        shortest_path_length: 0.0,
+                        rooms: 0,
+                    });
+                }
+            }
+            let mut sim = sim_with(eps.clone());
+            for e in &eps {
+                sim.reset(&e.id).unwrap();
+                sim.step(Action::Stop).unwrap();
+                tried += 1;
+                ok += sim.episode_result().unwrap().success as u32;
+            }
+        }
+        eprintln!("success-point agreement: {ok}/{tried}");
+        assert!(tried > 40);
+        assert!(ok as f32 >= 0.95 * tried as f32, "{ok} of {tried}");
+    }
+}
