@@ -65,7 +65,7 @@ impl EmbeddedServer {
         let mut server = Server::bind(ctx, endpoint, Box::new(sim))?;
         let thread = std::thread::Builder::new()
             .name("embedded-sim".into())
-            .spawn(move || server.serve(None).map(|_| ()))
+            .spawn(move || server.serve().map(|_| ()))
             .context("starting the embedded simulator thread")?;
         Ok(EmbeddedServer {
             thread: Some(thread),

@@ -21,7 +21,8 @@ pub fn embedded_episodes(config: &Config) -> anyhow::Result<Vec<Episode>> {
             .with_context(|| format!("reading episode file {}", path.display())),
         None => {
             let split = parse_split(&config.sim.split)?;
-            Ok(generate(split, config.sim.count, &config.sim.embedded)?)
+            config.sim.embedded.validate()?;
+            Ok(generate(split, config.sim.count, &config.sim.embedded))
         }
     }
 }
@@ -48,9 +49,10 @@ pub fn serve(args: &SimServeArgs) -> anyhow::Result<()> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .context("installing the Ctrl-C handler")?;
     let mut server = Server::bind(&ctx, &args.bind, Box::new(sim))
-        .with_context(|| format!("binding {}", args.bind))?;
-    tracing::info!(endpoint = %args.bind, episodes = n, split = %config.sim.split, "serving the embedded simulator");
-    let stats = server.serve(Some(stop))?;
+        .with_context(|| format!("binding {}", args.bind))?
+        .with_stop_flag(stop);
+    tracing::info!(endpoint = %server.endpoint(), episodes = n, split = %config.sim.split, "serving the embedded simulator");
+    let stats = server.serve()?;
     tracing::info!(?stats, "server stopped");
     Ok(())
 }
@@ -59,7 +61,8 @@ pub fn serve(args: &SimServeArgs) -> anyhow::Result<()> {
 pub fn episodes(args: &SimEpisodesArgs) -> anyhow::Result<()> {
     let config = Config::load_or_default(&args.config.config)?;
     let split = parse_split(&args.split)?;
-    let episodes = generate(split, args.count, &config.sim.embedded)?;
+    config.sim.embedded.validate()?;
+    let episodes = generate(split, args.count, &config.sim.embedded);
     write_episode_file(&args.out, &episodes)
         .with_context(|| format!("writing {}", args.out.display()))?;
     println!("wrote {} {} episodes to {}", episodes.len(), args.split, args.out.display());

@@ -359,6 +359,18 @@ impl Backend for EmbeddedSim {
             goal_seen: run.goal_seen,
             path: run.path.clone(),
             actions: run.actions.clone(),
+            goal_positions: run
+                .world
+                .house
+                .objects
+                .iter()
+                .filter(|o| o.kind == run.kind)
+                .map(|o| crate::types::Position {
+                    x: o.x,
+                    y: o.y,
+                    z: 0.5 * (o.base_z + o.top_z),
+                })
+                .collect(),
         })
     }
 }
