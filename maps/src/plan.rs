@@ -1,0 +1,182 @@
+//! Planning: a Dijkstra distance field from the agent (reachability and
+//! path costs to every cell in one pass, buffers reused) and A* paths with
+//! `petgraph::algo::astar` over the implicit [`GridGraph`], run only to
+//! targets the field says are reachable.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use nalgebra::Point2;
+
+use crate::cell::Cell;
+use crate::extent::Extent;
+use crate::graph::{GridGraph, PlanConfig};
+use crate::map::OccupancyMap;
+
+/// A planned path over cell centres.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    /// Cells from the start to the goal, both included; consecutive cells are 8-neighbours.
+    pub cells: Vec<Cell>,
+    /// Total cost (metres weighted by the cell costs).
+    pub cost: f32,
+}
+
+impl Path {
+    /// World-frame centres of the path cells, metres.
+    pub fn points(&self, map: &OccupancyMap) -> Vec<Point2<f32>> {
+        self.cells.iter().map(|&c| map.center_of(c)).collect()
+    }
+
+    /// Geometric length, metres.
+    pub fn length(&self, cell_size: f32) -> f32 {
+        self.cells
+            .windows(2)
+            .map(|w| w[0].dist(w[1]) * cell_size)
+            .sum()
+    }
+}
+
+/// A* from `start` to `goal` with `petgraph::algo::astar` (Euclidean
+/// heuristic, admissible since every step costs at least its length).
+/// Without a reachability check first this explores the whole component
+/// when `goal` is unreachable; prefer [`Planner::plan`].
+pub fn astar_path(map: &OccupancyMap, cfg: &PlanConfig, start: Cell, goal: Cell) -> Option<Path> {
+    let graph = GridGraph::new(map, cfg, start);
+    let cs = map.cell_size();
+    let (cost, cells) = petgraph::algo::astar(
+        graph,
+        start,
+        |c| c == goal,
+        |e| *petgraph::visit::EdgeRef::weight(&e),
+        |c| c.dist(goal) * cs,
+    )?;
+    Some(Path { cells, cost })
+}
+
+/// Distance field from the agent plus A* planning, with reusable buffers.
+#[derive(Debug, Clone, Default)]
+pub struct Planner {
+    cfg: PlanConfig,
+    extent: Extent,
+    dist: Vec<f32>,
+    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    start: Option<Cell>,
+    reachable: usize,
+    escape: bool,
+}
+
+impl Planner {
+    /// A planner with the given settings (no field computed yet).
+    pub fn new(cfg: PlanConfig) -> Self {
+        Planner {
+            cfg,
+            ..Planner::default()
+        }
+    }
+
+    /// The planning settings.
+    pub fn config(&self) -> &PlanConfig {
+        &self.cfg
+    }
+
+    /// The cell the current field starts from.
+    pub fn start(&self) -> Option<Cell> {
+        self.start
+    }
+
+    /// Number of cells reachable from the start (start included).
+    pub fn reachable_count(&self) -> usize {
+        self.reachable
+    }
+
+    /// Whether the current field was computed in escape mode (start not traversable).
+    pub fn is_escape(&self) -> bool {
+        self.escape
+    }
+
+    /// Computes the cost from `start` to every reachable cell (Dijkstra over
+    /// the [`GridGraph`] rules). Call once per step after the map update;
+    /// [`Planner::cost_to`], [`Planner::plan`] and the frontier finder read it.
+    pub fn update(&mut self, map: &OccupancyMap, start: Cell) {
+        let graph = GridGraph::new(map, &self.cfg, start);
+        self.escape = graph.is_escape();
+        self.extent = map.extent();
+        self.start = Some(start);
+        self.dist.clear();
+        self.dist.resize(self.extent.len(), f32::INFINITY);
+        self.heap.clear();
+        self.reachable = 0;
+        let Some(s) = self.extent.index(start) else {
+            return;
+        };
+        self.dist[s] = 0.0;
+        self.heap.push(Reverse((0f32.to_bits(), s as u32)));
+        let e = self.extent;
+        // Non-negative f32 order like their bit patterns, so the heap keys are u32.
+        while let Some(Reverse((bits, i))) = self.heap.pop() {
+            let d = f32::from_bits(bits);
+            let i = i as usize;
+            if d > self.dist[i] {
+                continue;
+            }
+            self.reachable += 1;
+            let c = e.cell(i);
+            let dist = &mut self.dist;
+            let heap = &mut self.heap;
+            graph.for_each_step(c, |n, w| {
+                let j = e.index_unchecked(n);
+                let nd = d + w;
+                if nd < dist[j] {
+                    dist[j] = nd;
+                    heap.push(Reverse((nd.to_bits(), j as u32)));
+                }
+            });
+        }
+    }
+
+    /// Path cost from the start to `c`, `None` when unreachable (or no field).
+    #[inline]
+    pub fn cost_to(&self, c: Cell) -> Option<f32> {
+        let i = self.extent.index(c)?;
+        let d = *self.dist.get(i)?;
+        d.is_finite().then_some(d)
+    }
+
+    /// A* path from the field's start to `goal` over the current map; `None`
+    /// at once when the field says `goal` is unreachable.
+    pub fn plan(&self, map: &OccupancyMap, goal: Cell) -> Option<Path> {
+        let start = self.start?;
+        self.cost_to(goal)?;
+        astar_path(map, &self.cfg, start, goal)
+    }
+
+    /// The reachable cell nearest (Euclidean) to `goal` within `radius`
+    /// metres of it, ties broken by path cost; for exploitation, plan to the
+    /// closest reachable spot next to goal evidence.
+    pub fn nearest_reachable(&self, map: &OccupancyMap, goal: Cell, radius: f32) -> Option<Cell> {
+        let r = (radius / map.cell_size()).max(0.0);
+        let ri = r.ceil() as i32;
+        let mut best: Option<(i64, f32, Cell)> = None;
+        for dy in -ri..=ri {
+            for dx in -ri..=ri {
+                let d2 = i64::from(dx * dx + dy * dy);
+                if d2 as f32 > r * r {
+                    continue;
+                }
+                let c = goal.offset(dx, dy);
+                let Some(cost) = self.cost_to(c) else {
+                    continue;
+                };
+                let better = match best {
+                    None => true,
+                    Some((bd2, bcost, _)) => d2 < bd2 || (d2 == bd2 && cost < bcost),
+                };
+                if better {
+                    best = Some((d2, cost, c));
+                }
+            }
+        }
+        best.map(|(_, _, c)| c)
+    }
+}
