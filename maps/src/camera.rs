@@ -135,7 +135,11 @@ mod tests {
     use super::*;
 
     fn close(a: Point3<f32>, b: Point3<f32>) -> bool {
-        (a - b).norm() < 1e-5
+        let ok = (a - b).norm() < 1e-5;
+        if !ok {
+            eprintln!("{a:?} != {b:?}");
+        }
+        ok
     }
 
     #[test]
@@ -156,10 +160,11 @@ mod tests {
             t * Point3::new(0.0, 0.0, 1.0),
             Point3::new(1.0, 3.0, 0.8)
         ));
-        // Optical +x (right) -> facing +y, right is -x.
+        // Optical +x (right) -> facing +y (seen from above, x to the
+        // right of the page, y up), the right-hand side is +x.
         assert!(close(
             t * Point3::new(1.0, 0.0, 0.0),
-            Point3::new(0.0, 2.0, 0.8)
+            Point3::new(2.0, 2.0, 0.8)
         ));
         // Optical +y (down) -> world -z.
         assert!(close(
