@@ -238,3 +238,114 @@ impl FrontierFinder {
         &self.targets
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::camera::{world_from_camera, PinholeCamera};
+    use crate::config::MapConfig;
+    use crate::graph::PlanConfig;
+
+    #[test]
+    fn frontier_appears_at_the_map_edge_after_one_frame() {
+        // Floor-only view: a free wedge surrounded by unknown space.
+        let cam = PinholeCamera::from_hfov(64, 64, 90.0).unwrap();
+        let mut depth = vec![0.0; 64 * 64];
+        for v in 32..64u32 {
+            let oy = (v as f32 + 0.5 - 32.0) / cam.fy;
+            let d = 0.8658 / oy;
+            for u in 0..64u32 {
+                if d <= 3.0 {
+                    depth[(v * 64 + u) as usize] = d;
+                }
+            }
+        }
+        let mut m = OccupancyMap::new(MapConfig::default()).unwrap();
+        m.integrate(
+            &depth,
+            &cam,
+            &world_from_camera(0.0, 0.0, 0.0, 0.8658),
+            None,
+        )
+        .unwrap();
+        let mut planner = Planner::new(PlanConfig::default());
+        planner.update(&m, Cell::new(0, 0));
+        let mut finder = FrontierFinder::new(FrontierConfig::default());
+        let memory = FrontierMemory::new(0.5);
+        let targets = finder.find(&m, &planner, &memory).to_vec();
+        assert!(!targets.is_empty());
+        for c in finder.cells() {
+            assert!(m.is_free(*c));
+            assert!(NEIGHBOURS_4
+                .iter()
+                .any(|&(dx, dy)| m.state(c.offset(dx, dy)) == CellState::Unknown));
+        }
+        // Ordered by cost, and each target is reachable at that cost.
+        for w in targets.windows(2) {
+            assert!(w[0].cost <= w[1].cost);
+        }
+        for t in &targets {
+            assert_eq!(planner.cost_to(t.cell), Some(t.cost));
+            assert!(t.cluster_size >= 3);
+        }
+        // Frontier at the far edge near 3 m ahead: some target has x > 2 m.
+        assert!(targets.iter().any(|t| t.point.x > 2.0));
+        // Remembering the nearest target drops it.
+        let mut memory = FrontierMemory::new(0.3);
+        memory.remember(targets[0].point);
+        let again = finder.find(&m, &planner, &memory).to_vec();
+        assert_eq!(again.len(), targets.len() - 1);
+        assert_eq!(finder.stats().remembered, 1);
+    }
+
+    #[test]
+    fn small_clusters_are_dropped_and_target_is_nearest_to_mean() {
+        let cfg = MapConfig {
+            agent_radius: 0.0,
+            proximity_radius: 0.0,
+            ..MapConfig::default()
+        };
+        let mut m = OccupancyMap::new(cfg).unwrap();
+        // A 5x5 free block fully known except one unknown hole at (2, 2)
+        // (frontier: its 4 neighbours, 4 cells, one 8-connected cluster)
+        // and a free strip with an unknown cell beside one end.
+        for y in 0..5 {
+            for x in 0..5 {
+                if (x, y) != (2, 2) {
+                    m.observe_cell(Cell::new(x, y), false);
+                }
+            }
+        }
+        // Walls around the block so its outer border is no frontier.
+        for i in -1..=5 {
+            for c in [
+                Cell::new(i, -1),
+                Cell::new(i, 5),
+                Cell::new(-1, i),
+                Cell::new(5, i),
+            ] {
+                m.observe_cell(c, true);
+            }
+        }
+        let mut planner = Planner::new(PlanConfig::default());
+        planner.update(&m, Cell::new(0, 0));
+        let mut finder = FrontierFinder::new(FrontierConfig::default());
+        let targets = finder
+            .find(&m, &planner, &FrontierMemory::new(0.1))
+            .to_vec();
+        assert_eq!(finder.stats().cells, 4);
+        assert_eq!(targets.len(), 1);
+        // Mean is (2, 2) itself; all four cells are 1 away: ties -> first in scan order.
+        assert_eq!(targets[0].cell.dist2(Cell::new(2, 2)), 1);
+        let big = FrontierConfig {
+            min_cluster_size: 5,
+            ..FrontierConfig::default()
+        };
+        let mut finder = FrontierFinder::new(big);
+        assert!(finder
+            .find(&m, &planner, &FrontierMemory::new(0.1))
+            .is_empty());
+        assert_eq!(finder.stats().too_small, 1);
+    }
+}

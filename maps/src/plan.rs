@@ -180,3 +180,143 @@ impl Planner {
         best.map(|(_, _, c)| c)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config::MapConfig;
+
+    /// A map from rows of text, row 0 at y = 0, column index = x:
+    /// `.` free, `#` occupied, anything else unknown.
+    fn grid(cfg: MapConfig, rows: &[&str]) -> OccupancyMap {
+        let mut m = OccupancyMap::new(cfg).unwrap();
+        for (y, row) in rows.iter().enumerate() {
+            for (x, ch) in row.chars().enumerate() {
+                let c = Cell::new(x as i32, y as i32);
+                match ch {
+                    '.' => m.observe_cell(c, false),
+                    '#' => m.observe_cell(c, true),
+                    _ => {}
+                }
+            }
+        }
+        m
+    }
+
+    fn bare() -> MapConfig {
+        MapConfig {
+            agent_radius: 0.0,
+            proximity_radius: 0.0,
+            ..MapConfig::default()
+        }
+    }
+
+    #[test]
+    fn straight_corridor() {
+        // 21 free cells in a row between walls 4 cells away on each side
+        // (default inflation 1 cell, proximity radius 3 cells: no extra cost
+        // on row 4). Cost = 20 steps * 0.125 m = 2.5.
+        let mut rows = vec!["#####################"];
+        rows.extend(std::iter::repeat_n(".....................", 7));
+        rows.push("#####################");
+        let m = grid(MapConfig::default(), &rows);
+        let mut p = Planner::new(PlanConfig::default());
+        p.update(&m, Cell::new(0, 4));
+        let path = p.plan(&m, Cell::new(20, 4)).unwrap();
+        assert_eq!(path.cells.len(), 21);
+        assert!(path.cells.iter().all(|c| c.y == 4));
+        assert!((path.cost - 2.5).abs() < 1e-4, "{}", path.cost);
+        assert!((path.length(0.125) - 2.5).abs() < 1e-4);
+        assert!((p.cost_to(Cell::new(20, 4)).unwrap() - 2.5).abs() < 1e-4);
+    }
+
+    #[test]
+    fn path_goes_around_an_obstacle() {
+        let rows = [
+            "...........",
+            "...........",
+            ".....#.....",
+            ".....#.....",
+            ".....#.....",
+            "...........",
+            "...........",
+        ];
+        let m = grid(bare(), &rows);
+        let mut p = Planner::new(PlanConfig::default());
+        p.update(&m, Cell::new(2, 3));
+        let path = p.plan(&m, Cell::new(8, 3)).unwrap();
+        assert!(!path.cells.contains(&Cell::new(5, 3)));
+        assert!(path.cells.iter().all(|&c| m.is_free(c)));
+        // Straight would be 6 cells; around the 3-cell wall it is longer:
+        // (2,3)->(4,1) 2 diagonals, (4,1)->(6,1) 2 straight, (6,1)->(8,3) 2 diagonals.
+        let expected = (4.0 * std::f32::consts::SQRT_2 + 2.0) * 0.125;
+        assert!((path.cost - expected).abs() < 1e-4, "{}", path.cost);
+    }
+
+    #[test]
+    fn unreachable_goal_gives_none() {
+        let rows = [".......", "..###..", "..#.#..", "..###..", "......."];
+        let m = grid(bare(), &rows);
+        let mut p = Planner::new(PlanConfig::default());
+        p.update(&m, Cell::new(0, 0));
+        let inside = Cell::new(3, 2);
+        assert_eq!(p.cost_to(inside), None);
+        assert!(p.plan(&m, inside).is_none());
+        assert!(astar_path(&m, p.config(), Cell::new(0, 0), inside).is_none());
+        // Reachable outside the ring: 35 cells - 9 ring/inside = 26.
+        assert_eq!(p.reachable_count(), 26);
+        // The nearest reachable cell to the enclosed goal is 2 cells away.
+        let n = p.nearest_reachable(&m, inside, 0.5).unwrap();
+        assert_eq!(n.dist2(inside), 4);
+    }
+
+    #[test]
+    fn diagonal_does_not_cut_corners() {
+        // (1,0) occupied: the diagonal (0,0)->(1,1) squeezes past it.
+        let rows = [".#.", "...", "..."];
+        let m = grid(bare(), &rows);
+        let path =
+            astar_path(&m, &PlanConfig::default(), Cell::new(0, 0), Cell::new(1, 1)).unwrap();
+        assert_eq!(
+            path.cells,
+            vec![Cell::new(0, 0), Cell::new(0, 1), Cell::new(1, 1)]
+        );
+        // With both side cells free the diagonal is taken.
+        let m = grid(bare(), &["...", "...", "..."]);
+        let path =
+            astar_path(&m, &PlanConfig::default(), Cell::new(0, 0), Cell::new(1, 1)).unwrap();
+        assert_eq!(path.cells.len(), 2);
+    }
+
+    #[test]
+    fn unknown_cells_are_optional() {
+        // A gap of unknown cells between two free areas.
+        let rows = ["...??..."];
+        let m = grid(bare(), &rows);
+        let mut p = Planner::new(PlanConfig::default());
+        p.update(&m, Cell::new(0, 0));
+        assert!(p.plan(&m, Cell::new(7, 0)).is_none());
+        let mut p = Planner::new(PlanConfig {
+            unknown_cost: Some(2.0),
+            ..PlanConfig::default()
+        });
+        p.update(&m, Cell::new(0, 0));
+        let path = p.plan(&m, Cell::new(7, 0)).unwrap();
+        // 5 free steps at 1, 2 unknown steps at 2: (5 + 4) * 0.125.
+        assert!((path.cost - 9.0 * 0.125).abs() < 1e-4);
+    }
+
+    #[test]
+    fn escape_mode_when_start_is_inflated() {
+        // Default inflation: (1, 1) next to the obstacle (0, 1) is inflated.
+        let rows = ["......", "#.....", "......", "......", "......"];
+        let m = grid(MapConfig::default(), &rows);
+        let start = Cell::new(1, 1);
+        assert!(!m.is_free(start));
+        let mut p = Planner::new(PlanConfig::default());
+        p.update(&m, start);
+        assert!(p.is_escape());
+        assert!(p.plan(&m, Cell::new(4, 3)).is_some());
+    }
+}
