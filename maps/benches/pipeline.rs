@@ -41,11 +41,23 @@ fn report(size: u32) {
         ("A* + follow", |t| t.path),
         ("total", StepTiming::total),
     ];
-    println!("  stage           median    p90       p99       max   (ms per step)");
-    for (name, f) in stages {
+    let exploring: Vec<StepTiming> = steps.iter().copied().filter(|t| t.exploring).collect();
+    let last = steps.iter().rposition(|t| t.exploring).map_or(0, |i| i + 1);
+    println!(
+        "  {} steps followed a frontier target; the last one at step {last}",
+        exploring.len()
+    );
+    for (label, set) in [("all steps", &steps), ("exploring steps", &exploring)] {
+        println!("  {label:<16} median    p90       p99       max   (ms per step)");
+        table(set, &stages);
+    }
+}
+
+fn table(steps: &[StepTiming], stages: &[(&str, Stage)]) {
+    for &(name, f) in stages {
         let v: Vec<Duration> = steps.iter().map(f).collect();
         println!(
-            "  {name:<14} {:>7.3}  {:>7.3}  {:>7.3}  {:>7.3}",
+            "    {name:<14} {:>7.3}  {:>7.3}  {:>7.3}  {:>7.3}",
             quantile_ms(&v, 0.5),
             quantile_ms(&v, 0.9),
             quantile_ms(&v, 0.99),

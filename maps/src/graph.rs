@@ -4,10 +4,13 @@
 //! the live map.
 //!
 //! Traversal rules (shared by the A* graph and the distance field):
-//! - only cells inside the map's stored extent are nodes;
+//! - only cells strictly inside the map's stored extent are nodes (the
+//!   storage keeps a margin around every observed cell);
+//! - the agent's own cell (the graph's start) is always a node;
 //! - occupied cells are never entered;
 //! - known-free, non-inflated cells cost `1 + proximity_weight * proximity`
-//!   per metre;
+//!   per metre; a step costs its length times the mean of its two cells'
+//!   costs, so costs are symmetric;
 //! - unknown, non-inflated cells are entered only when
 //!   [`PlanConfig::unknown_cost`] is set, at that cost per metre;
 //! - inflated (but not occupied) cells are entered only in *escape mode*,
@@ -54,20 +57,29 @@ pub struct GridGraph<'a> {
     unknown_cost: Option<f32>,
     escape_cost: Option<f32>,
     proximity_weight: f32,
+    anchor: Cell,
+    anchor_cost: f32,
 }
 
 impl<'a> GridGraph<'a> {
-    /// The graph for a search starting at `start`; switches to escape mode
-    /// when `start` is not normally traversable.
+    /// The graph for a search from (or to) the agent's cell `start`;
+    /// switches to escape mode when `start` is not normally traversable.
+    /// `start` itself is always a node.
     pub fn new(map: &'a OccupancyMap, cfg: &PlanConfig, start: Cell) -> Self {
         let mut g = GridGraph {
             map,
             unknown_cost: cfg.unknown_cost,
             escape_cost: None,
             proximity_weight: map.config().proximity_weight,
+            anchor: start,
+            anchor_cost: 1.0,
         };
-        if g.cell_cost(start).is_none() {
-            g.escape_cost = Some(cfg.escape_cost);
+        match g.raw_cost(start) {
+            Some(c) => g.anchor_cost = c,
+            None => {
+                g.escape_cost = Some(cfg.escape_cost);
+                g.anchor_cost = g.raw_cost(start).unwrap_or(cfg.escape_cost);
+            }
         }
         g
     }
@@ -77,16 +89,39 @@ impl<'a> GridGraph<'a> {
         self.escape_cost.is_some()
     }
 
+    /// The agent's cell this graph was built for.
+    pub fn start(&self) -> Cell {
+        self.anchor
+    }
+
     /// The map this graph reads.
     pub fn map(&self) -> &'a OccupancyMap {
         self.map
     }
 
-    /// Cost per metre of entering `c`, `None` when `c` cannot be entered.
+    /// Cost per metre inside `c`, `None` when `c` cannot be entered.
     #[inline]
     pub fn cell_cost(&self, c: Cell) -> Option<f32> {
+        if c == self.anchor {
+            Some(self.anchor_cost)
+        } else {
+            self.raw_cost(c)
+        }
+    }
+
+    /// Cost per metre by the traversal rules; cells on the storage border
+    /// are never entered (so every node has all 8 neighbours stored).
+    #[inline]
+    fn raw_cost(&self, c: Cell) -> Option<f32> {
         let e = self.map.extent;
-        let i = e.index(c)?;
+        if c.x <= e.origin.x
+            || c.y <= e.origin.y
+            || c.x >= e.origin.x + e.width - 1
+            || c.y >= e.origin.y + e.height - 1
+        {
+            return None;
+        }
+        let i = e.index_unchecked(c);
         let l = &self.map.layers;
         let inflated = l.inflation[i] > 0;
         match l.state[i] {
@@ -100,19 +135,21 @@ impl<'a> GridGraph<'a> {
         }
     }
 
-    /// Cost of stepping from `from` to its 8-neighbour `from + (dx, dy)`,
-    /// `None` when not allowed (blocked target or corner cutting).
+    /// Cost of stepping between `from` and its 8-neighbour `from + (dx, dy)`:
+    /// the step length times the mean of the two cells' costs per metre
+    /// (symmetric), `None` when not allowed (blocked cell or corner cutting).
     #[inline]
     pub fn step_cost(&self, from: Cell, dx: i32, dy: i32) -> Option<f32> {
-        let to = from.offset(dx, dy);
-        let per_m = self.cell_cost(to)?;
-        if dx != 0 && dy != 0 {
+        let a = self.cell_cost(from)?;
+        let b = self.cell_cost(from.offset(dx, dy))?;
+        let len = if dx != 0 && dy != 0 {
             self.cell_cost(from.offset(dx, 0))?;
             self.cell_cost(from.offset(0, dy))?;
-            Some(per_m * std::f32::consts::SQRT_2 * self.map.cell_size())
+            std::f32::consts::SQRT_2 * self.map.cell_size()
         } else {
-            Some(per_m * self.map.cell_size())
-        }
+            self.map.cell_size()
+        };
+        Some(len * 0.5 * (a + b))
     }
 
     /// Calls `f(neighbour, cost)` for every allowed step out of `c`.

@@ -397,6 +397,18 @@ mod tests {
     }
 
     #[test]
+    fn marked_obstacle_beats_many_free_views() {
+        let mut m = map();
+        let p = Point2::new(0.3, 0.3); // cell (2, 2)
+        for _ in 0..30 {
+            m.mark_free(p);
+        }
+        m.mark_obstacle(p);
+        assert_eq!(m.state(Cell::new(2, 2)), CellState::Occupied);
+        assert_eq!(m.counts(Cell::new(2, 2)), (8, 30));
+    }
+
+    #[test]
     fn inflation_grows_by_expected_cells() {
         // Default radius 0.18 m = 1.44 cells: the 8 neighbours (diagonal 1.41).
         let mut m = map();

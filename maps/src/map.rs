@@ -195,10 +195,20 @@ impl OccupancyMap {
     }
 
     /// Records an obstacle at world point `p` (metres), e.g. in front of the
-    /// agent after a failed `MoveAhead`; counts as one obstacle frame.
+    /// agent after a failed `MoveAhead`. Collision evidence is trusted over
+    /// free views: the cell becomes occupied whatever its miss count (its
+    /// hits are raised to just above `misses / clear_ratio`).
     pub fn mark_obstacle(&mut self, p: Point2<f32>) {
         let c = self.cell_of(p);
         self.observe_cell(c, true);
+        if let Some(i) = self.extent.index(c) {
+            let ratio = self.cfg.clear_ratio.max(1);
+            let need = self.layers.misses[i] / ratio + 1;
+            if self.layers.hits[i] < need {
+                self.layers.hits[i] = need;
+                self.refresh_state(i);
+            }
+        }
     }
 
     /// Records free space at world point `p` (metres), e.g. the floor under

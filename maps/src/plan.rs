@@ -60,6 +60,8 @@ pub struct Planner {
     cfg: PlanConfig,
     extent: Extent,
     dist: Vec<f32>,
+    /// Memoised cost per metre of each cell (NaN: not yet read, INF: blocked).
+    cell_cost: Vec<f32>,
     heap: BinaryHeap<Reverse<(u32, u32)>>,
     start: Option<Cell>,
     reachable: usize,
@@ -96,42 +98,93 @@ impl Planner {
     }
 
     /// Computes the cost from `start` to every reachable cell (Dijkstra over
-    /// the [`GridGraph`] rules). Call once per step after the map update;
-    /// [`Planner::cost_to`], [`Planner::plan`] and the frontier finder read it.
+    /// the [`GridGraph`] rules, with index arithmetic and reused buffers).
+    /// Call once per step after the map update; [`Planner::cost_to`],
+    /// [`Planner::plan`] and the frontier finder read it. A start on or
+    /// outside the storage border reaches only itself.
     pub fn update(&mut self, map: &OccupancyMap, start: Cell) {
         let graph = GridGraph::new(map, &self.cfg, start);
         self.escape = graph.is_escape();
         self.extent = map.extent();
         self.start = Some(start);
+        let e = self.extent;
         self.dist.clear();
-        self.dist.resize(self.extent.len(), f32::INFINITY);
+        self.dist.resize(e.len(), f32::INFINITY);
+        self.cell_cost.clear();
+        self.cell_cost.resize(e.len(), f32::NAN);
         self.heap.clear();
         self.reachable = 0;
-        let Some(s) = self.extent.index(start) else {
+        let Some(s) = e.index(start) else {
             return;
         };
         self.dist[s] = 0.0;
-        self.heap.push(Reverse((0f32.to_bits(), s as u32)));
-        let e = self.extent;
+        self.reachable = 1;
+        let inside = start.x > e.origin.x
+            && start.y > e.origin.y
+            && start.x < e.origin.x + e.width - 1
+            && start.y < e.origin.y + e.height - 1;
+        if !inside {
+            return;
+        }
+        let w = e.width as isize;
+        let cs = map.cell_size();
+        let diag = std::f32::consts::SQRT_2 * cs;
+        // (index offset, dx index offset, dy index offset, length); edge steps
+        // have no side cells to check (offset 0 = the cell itself).
+        let steps: [(isize, isize, isize, f32); 8] = [
+            (1, 0, 0, cs),
+            (-1, 0, 0, cs),
+            (w, 0, 0, cs),
+            (-w, 0, 0, cs),
+            (1 + w, 1, w, diag),
+            (1 - w, 1, -w, diag),
+            (-1 + w, -1, w, diag),
+            (-1 - w, -1, -w, diag),
+        ];
+        let dist = &mut self.dist;
+        let memo = &mut self.cell_cost;
+        let heap = &mut self.heap;
+        let mut cost = |j: usize| -> f32 {
+            let c = memo[j];
+            if !c.is_nan() {
+                return c;
+            }
+            let c = graph.cell_cost(e.cell(j)).unwrap_or(f32::INFINITY);
+            memo[j] = c;
+            c
+        };
+        heap.push(Reverse((0f32.to_bits(), s as u32)));
         // Non-negative f32 order like their bit patterns, so the heap keys are u32.
-        while let Some(Reverse((bits, i))) = self.heap.pop() {
+        while let Some(Reverse((bits, i))) = heap.pop() {
             let d = f32::from_bits(bits);
             let i = i as usize;
-            if d > self.dist[i] {
+            if d > dist[i] {
                 continue;
             }
-            self.reachable += 1;
-            let c = e.cell(i);
-            let dist = &mut self.dist;
-            let heap = &mut self.heap;
-            graph.for_each_step(c, |n, w| {
-                let j = e.index_unchecked(n);
-                let nd = d + w;
+            let ci = cost(i);
+            for &(off, sx, sy, len) in &steps {
+                // Every enterable cell is strictly inside the storage, so
+                // its 8 neighbours are stored.
+                let j = (i as isize + off) as usize;
+                let cj = cost(j);
+                if !cj.is_finite() {
+                    continue;
+                }
+                if sx != 0
+                    && (!cost((i as isize + sx) as usize).is_finite()
+                        || !cost((i as isize + sy) as usize).is_finite())
+                {
+                    continue;
+                }
+                let nd = d + len * 0.5 * (ci + cj);
                 if nd < dist[j] {
+                    if !dist[j].is_finite() {
+                        self.reachable += 1;
+                    }
                     dist[j] = nd;
                     heap.push(Reverse((nd.to_bits(), j as u32)));
                 }
-            });
+            }
         }
     }
 
@@ -143,12 +196,28 @@ impl Planner {
         d.is_finite().then_some(d)
     }
 
-    /// A* path from the field's start to `goal` over the current map; `None`
-    /// at once when the field says `goal` is unreachable.
+    /// A* path from the field's start to `goal` over the current map, with
+    /// `petgraph::algo::astar` run from `goal` back to the start using the
+    /// field as an exact heuristic (costs are symmetric), so it expands
+    /// little more than the path itself. `None` at once when the field says
+    /// `goal` is unreachable. If the map's storage changed since
+    /// [`Planner::update`], falls back to [`astar_path`].
     pub fn plan(&self, map: &OccupancyMap, goal: Cell) -> Option<Path> {
         let start = self.start?;
         self.cost_to(goal)?;
-        astar_path(map, &self.cfg, start, goal)
+        if map.extent() != self.extent {
+            return astar_path(map, &self.cfg, start, goal);
+        }
+        let graph = GridGraph::new(map, &self.cfg, start);
+        let (cost, mut cells) = petgraph::algo::astar(
+            graph,
+            goal,
+            |c| c == start,
+            |e| *petgraph::visit::EdgeRef::weight(&e),
+            |c| self.cost_to(c).unwrap_or(f32::INFINITY),
+        )?;
+        cells.reverse();
+        Some(Path { cells, cost })
     }
 
     /// The reachable cell nearest (Euclidean) to `goal` within `radius`

@@ -168,6 +168,8 @@ pub(crate) struct StepTiming {
     pub(crate) field: Duration,
     pub(crate) frontier: Duration,
     pub(crate) path: Duration,
+    /// Whether the agent was following a frontier target (not spinning or done).
+    pub(crate) exploring: bool,
 }
 
 impl StepTiming {
@@ -247,6 +249,7 @@ impl Explorer {
             let t3 = Instant::now();
             let m = self.next_motion();
             t.path = t3.elapsed();
+            t.exploring = self.target.is_some();
             m
         };
         self.execute(motion);
@@ -303,6 +306,10 @@ impl Explorer {
             _ => true,
         };
         if !ok {
+            if std::env::var("DBG").is_ok() {
+                let here = self.map.cell_of(p.point());
+                eprintln!("step {} collide at {:?} cell {:?} free {} infl {} escape {} target {:?} path {:?}", self.steps, p, here, self.map.is_free(here), self.map.is_inflated(here), self.planner.is_escape(), self.target, self.path_points.iter().take(6).map(|q| self.map.cell_of(*q)).collect::<Vec<_>>());
+            }
             self.collisions += 1;
             let ahead = Point2::new(p.x + 0.3 * p.yaw.cos(), p.y + 0.3 * p.yaw.sin());
             self.map.mark_obstacle(ahead);
