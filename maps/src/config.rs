@@ -78,6 +78,14 @@ fn check(what: &'static str, value: f32, ok: bool, why: &'static str) -> Result<
 }
 
 impl MapConfig {
+    /// CoW's Habitat settings: the defaults with a 0.15 m floor tolerance.
+    pub fn habitat() -> Self {
+        MapConfig {
+            floor_tolerance: 0.15,
+            ..MapConfig::default()
+        }
+    }
+
     /// Checks every field's range; the map constructor calls this.
     pub fn validate(&self) -> Result<(), Error> {
         let c = self;

@@ -451,6 +451,11 @@ mod tests {
         assert_eq!(m.state(Cell::new(1, 0)), CellState::Free);
         assert!(m.is_inflated(Cell::new(-1, -1)));
         assert_eq!(m.state(Cell::new(-400, 250)), CellState::Free);
+        let (lo, a) = m.to_array().unwrap();
+        assert_eq!(a.dim(), (251, 402));
+        // Cell (0, 0) is at row 0 - lo.y, column 0 - lo.x.
+        assert_eq!(a[[(0 - lo.y) as usize, (0 - lo.x) as usize]], 2);
+        assert_eq!(a[[0, (1 - lo.x) as usize]], 3); // free but inflated
         assert_eq!(
             m.known_bounds(),
             Some((Cell::new(-400, 0), Cell::new(1, 250)))

@@ -14,6 +14,42 @@
 //!
 //! Frames: world REP-103 (x forward, y left, z up, floor at z = 0 by
 //! default), camera optical (x right, y down, z forward). Metres and radians.
+//!
+//! # One agent step
+//!
+//! ```
+//! use maps::*;
+//!
+//! # fn main() -> Result<(), maps::Error> {
+//! let mut map = OccupancyMap::new(MapConfig::default())?;
+//! let mut planner = Planner::new(PlanConfig::default());
+//! let mut finder = FrontierFinder::new(FrontierConfig::default());
+//! let mut memory = FrontierMemory::new(0.5);
+//! let mut odom = DeadReckoning::default(); // 0.25 m, 30 deg
+//! let camera = PinholeCamera::from_hfov(64, 64, 90.0)?;
+//! let depth = vec![2.0f32; 64 * 64]; // a wall 2 m ahead
+//!
+//! // Map update from the dead-reckoned pose.
+//! let pose = odom.pose;
+//! let world_from_cam = world_from_camera(pose.x, pose.y, pose.yaw, 0.8658);
+//! map.integrate(&depth, &camera, &world_from_cam, None)?;
+//!
+//! // Reachability from the agent, frontier targets nearest first.
+//! let here = map.cell_of(pose.point());
+//! planner.update(&map, here);
+//! let targets = finder.find(&map, &planner, &memory).to_vec();
+//! assert!(!targets.is_empty());
+//!
+//! // Path to the nearest target and the next motion.
+//! let target = targets[0];
+//! let path = planner.plan(&map, target.cell).expect("frontier targets are reachable");
+//! match follow_path(&pose, &path.points(&map), &FollowConfig::default()) {
+//!     FollowStep::Move(motion) => odom.apply(motion, true),
+//!     FollowStep::Arrived => memory.remember(target.point),
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 mod camera;
 mod cell;

@@ -180,6 +180,26 @@ impl OccupancyMap {
             .map_or((0, 0), |i| (self.layers.hits[i], self.layers.misses[i]))
     }
 
+    /// A copy of the known part of the map for display or debugging:
+    /// `(lower-left cell, array)` with `array[[row, col]]` the cell
+    /// `(lo.x + col, lo.y + row)`: 0 unknown, 1 free, 2 occupied,
+    /// 3 free but inflated. `None` before the first observation.
+    pub fn to_array(&self) -> Option<(Cell, ndarray::Array2<u8>)> {
+        let (lo, hi) = self.known?;
+        let rows = (hi.y - lo.y + 1) as usize;
+        let cols = (hi.x - lo.x + 1) as usize;
+        let a = ndarray::Array2::from_shape_fn((rows, cols), |(r, c)| {
+            let cell = Cell::new(lo.x + c as i32, lo.y + r as i32);
+            match self.state(cell) {
+                CellState::Unknown => 0,
+                CellState::Occupied => 2,
+                CellState::Free if self.is_inflated(cell) => 3,
+                CellState::Free => 1,
+            }
+        });
+        Some((lo, a))
+    }
+
     /// Number of cells in each state `(free, occupied)` within the known bounds.
     pub fn census(&self) -> (usize, usize) {
         let mut free = 0;

@@ -306,10 +306,6 @@ impl Explorer {
             _ => true,
         };
         if !ok {
-            if std::env::var("DBG").is_ok() {
-                let here = self.map.cell_of(p.point());
-                eprintln!("step {} collide at {:?} cell {:?} free {} infl {} escape {} target {:?} path {:?}", self.steps, p, here, self.map.is_free(here), self.map.is_inflated(here), self.planner.is_escape(), self.target, self.path_points.iter().take(6).map(|q| self.map.cell_of(*q)).collect::<Vec<_>>());
-            }
             self.collisions += 1;
             let ahead = Point2::new(p.x + 0.3 * p.yaw.cos(), p.y + 0.3 * p.yaw.sin());
             self.map.mark_obstacle(ahead);
