@@ -34,8 +34,8 @@ use crate::map::OccupancyMap;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlanConfig {
     /// `None`: unknown cells are not traversable (default, CoW). `Some(m)`:
-    /// they are, at `m` per metre (use m > 1 so known free space is preferred;
-    /// optimistic planning through unknown space helps exploration).
+    /// they are, at `m` per metre (use m >= 1, e.g. 2, so known free space is
+    /// preferred; optimistic planning through unknown space helps exploration).
     pub unknown_cost: Option<f32>,
     /// Cost per metre of inflated cells in escape mode (start not traversable).
     pub escape_cost: f32,
@@ -304,6 +304,8 @@ impl Visitable for GridGraph<'_> {
     }
 }
 
+/// Node indices are storage indices of the map's extent; a cell outside the
+/// extent (never a node) maps to `usize::MAX`.
 impl NodeIndexable for GridGraph<'_> {
     fn node_bound(&self) -> usize {
         self.map.extent.len()

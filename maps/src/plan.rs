@@ -38,12 +38,17 @@ impl Path {
 }
 
 /// A* from `start` to `goal` with `petgraph::algo::astar` (Euclidean
-/// heuristic, admissible since every step costs at least its length).
+/// heuristic scaled by the cheapest cost per metre, so admissible).
 /// Without a reachability check first this explores the whole component
 /// when `goal` is unreachable; prefer [`Planner::plan`].
 pub fn astar_path(map: &OccupancyMap, cfg: &PlanConfig, start: Cell, goal: Cell) -> Option<Path> {
     let graph = GridGraph::new(map, cfg, start);
-    let cs = map.cell_size();
+    // Admissible: no cell costs less per metre than the cheapest class.
+    let cheapest = 1f32
+        .min(cfg.unknown_cost.unwrap_or(1.0))
+        .min(cfg.escape_cost)
+        .max(0.0);
+    let cs = map.cell_size() * cheapest;
     let (cost, cells) = petgraph::algo::astar(
         graph,
         start,

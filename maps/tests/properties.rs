@@ -151,3 +151,44 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The hand-unrolled back-projection in `integrate` agrees with
+    /// nalgebra's `world_from_camera * back_project` for one pixel.
+    #[test]
+    fn single_pixel_lands_where_nalgebra_puts_it(
+        x in -20.0f32..20.0,
+        y in -20.0f32..20.0,
+        yaw in -3.2f32..3.2,
+        u in 0u32..32,
+        v in 0u32..32,
+        d in 0.3f32..4.5,
+    ) {
+        let cam = maps::PinholeCamera::from_hfov(32, 32, 90.0)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let t = maps::world_from_camera(x, y, yaw, 0.8658);
+        let p = t * cam.back_project(u, v, d);
+        prop_assume!(p.z > 0.1 && p.z < 1.85);
+        // Skip points within 1 mm of a cell border (float rounding).
+        let fx = (p.x / 0.125).fract().abs();
+        let fy = (p.y / 0.125).fract().abs();
+        prop_assume!(fx > 0.01 && fx < 0.99 && fy > 0.01 && fy < 0.99);
+        let mut depth = vec![0.0f32; 32 * 32];
+        depth[(v * 32 + u) as usize] = d;
+        let mut m = OccupancyMap::new(MapConfig::default())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let s = m.integrate(&depth, &cam, &t, None)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(s.obstacle_points, 1);
+        let c = m.cell_of(nalgebra::Point2::new(p.x, p.y));
+        prop_assert_eq!(m.state(c), CellState::Occupied);
+        prop_assert_eq!(m.census().1, 1);
+        // The camera cell is cleared unless the point is in it.
+        let cam_cell = m.cell_of(nalgebra::Point2::new(x, y));
+        if cam_cell != c {
+            prop_assert_eq!(m.state(cam_cell), CellState::Free);
+        }
+    }
+}
