@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use agent::cow::CowConfig;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
-use agent::cow::CowConfig;
 use sim_bridge::episodes::Split;
 use sim_bridge::sim::SimConfig;
 
@@ -116,7 +116,9 @@ impl Config {
             .with_context(|| format!("reading config {}", path.display()))?;
         let config: Config =
             toml::from_str(&text).with_context(|| format!("parsing config {}", path.display()))?;
-        config.validate().with_context(|| format!("checking config {}", path.display()))?;
+        config
+            .validate()
+            .with_context(|| format!("checking config {}", path.display()))?;
         Ok(config)
     }
 

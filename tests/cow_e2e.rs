@@ -16,8 +16,19 @@ fn oracle_cow_solves_a_fixed_set_of_episodes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     cow_ok(&[
-        "run", "--sim", "embedded", "--agent", "cow", "--localizer", "oracle", "--split", "test",
-        "--episodes", "8", "--out", out,
+        "run",
+        "--sim",
+        "embedded",
+        "--agent",
+        "cow",
+        "--localizer",
+        "oracle",
+        "--split",
+        "test",
+        "--episodes",
+        "8",
+        "--out",
+        out,
     ]);
     let recs = records(dir.path());
     assert_eq!(recs.len(), 8);
@@ -35,8 +46,18 @@ fn record_replay_and_viz() {
     let out = dir.path().join("run");
     let rec = dir.path().join("rec");
     cow_ok(&[
-        "run", "--agent", "cow", "--episodes", "1", "--max-steps", "60", "--out",
-        out.to_str().unwrap(), "--record", rec.to_str().unwrap(), "--viz",
+        "run",
+        "--agent",
+        "cow",
+        "--episodes",
+        "1",
+        "--max-steps",
+        "60",
+        "--out",
+        out.to_str().unwrap(),
+        "--record",
+        rec.to_str().unwrap(),
+        "--viz",
     ]);
     let r = &records(&out)[0];
     // The recording holds the frame after reset and one per action.
@@ -48,11 +69,16 @@ fn record_replay_and_viz() {
     assert_eq!(first.frame.depth.len(), 224 * 224);
     assert!(first.pose.is_some());
     // The map picture exists and is a real PNG.
-    let png = out.join("viz").join(format!("{}.png", agent::results::safe_name(&r.episode.id)));
+    let png = out
+        .join("viz")
+        .join(format!("{}.png", agent::results::safe_name(&r.episode.id)));
     let img = image::open(&png).unwrap();
     assert!(img.width() > 50 && img.height() > 50);
     // Replay prints per-stage timings and 50-step windows.
     let report = cow_ok(&["bench", "replay", rec.to_str().unwrap()]);
-    assert!(report.contains("map") && report.contains("planning"), "{report}");
+    assert!(
+        report.contains("map") && report.contains("planning"),
+        "{report}"
+    );
     assert!(report.contains("steps 0-49"), "{report}");
 }

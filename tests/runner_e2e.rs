@@ -11,8 +11,17 @@ fn random_agent_runs_embedded_episodes_and_eval_reads_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let stdout = cow_ok(&[
-        "run", "--sim", "embedded", "--agent", "random", "--episodes", "3", "--max-steps", "20",
-        "--out", out,
+        "run",
+        "--sim",
+        "embedded",
+        "--agent",
+        "random",
+        "--episodes",
+        "3",
+        "--max-steps",
+        "20",
+        "--out",
+        out,
     ]);
     assert!(stdout.contains("SPL"), "no summary table:\n{stdout}");
     let recs = records(dir.path());
@@ -43,8 +52,16 @@ fn results_are_deterministic_and_resume_skips_finished_episodes() {
     let b = tempfile::tempdir().unwrap();
     let args = |out: &str| {
         vec![
-            "run".to_string(), "--agent".into(), "random".into(), "--episodes".into(), "2".into(),
-            "--max-steps".into(), "15".into(), "--seed".into(), "7".into(), "--out".into(),
+            "run".to_string(),
+            "--agent".into(),
+            "random".into(),
+            "--episodes".into(),
+            "2".into(),
+            "--max-steps".into(),
+            "15".into(),
+            "--seed".into(),
+            "7".into(),
+            "--out".into(),
             out.to_string(),
         ]
     };
@@ -66,7 +83,10 @@ fn results_are_deterministic_and_resume_skips_finished_episodes() {
     v.push("--resume".into());
     let stdout = cow_ok(&v.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(stdout.contains("0 new, 2 resumed"), "{stdout}");
-    assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -74,7 +94,14 @@ fn runner_drives_a_tcp_server_and_the_server_survives() {
     let mut server = SimServer::start(&["--split", "val", "--episodes", "2"]);
     let dir = tempfile::tempdir().unwrap();
     cow_ok(&[
-        "run", "--sim", &server.endpoint, "--agent", "random", "--max-steps", "10", "--out",
+        "run",
+        "--sim",
+        &server.endpoint,
+        "--agent",
+        "random",
+        "--max-steps",
+        "10",
+        "--out",
         dir.path().to_str().unwrap(),
     ]);
     let recs = records(dir.path());
@@ -91,7 +118,12 @@ fn a_dead_simulator_is_an_error_not_a_hang() {
     let endpoint = format!("tcp://127.0.0.1:{}", common::free_port());
     let start = std::time::Instant::now();
     let out = cow(&[
-        "run", "--config", cfg.to_str().unwrap(), "--sim", &endpoint, "--out",
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--sim",
+        &endpoint,
+        "--out",
         dir.path().to_str().unwrap(),
     ]);
     assert!(!out.status.success());

@@ -86,7 +86,9 @@ pub struct Recorder {
 
 impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Recorder").field("root", &self.root).finish()
+        f.debug_struct("Recorder")
+            .field("root", &self.root)
+            .finish()
     }
 }
 
@@ -103,7 +105,10 @@ fn create(path: &Path) -> Result<BufWriter<File>, Error> {
 impl Recorder {
     /// A recorder writing under `root`.
     pub fn new(root: PathBuf) -> Self {
-        Recorder { root, current: None }
+        Recorder {
+            root,
+            current: None,
+        }
     }
 
     /// Starts recording an episode with its first observation (replacing an
@@ -163,7 +168,9 @@ impl Recorder {
         let ctx = || format!("writing a frame into {}", cur.dir.display());
         cur.rgb.write_all(&f.rgb).map_err(io_err(ctx()))?;
         for d in &f.depth {
-            cur.depth.write_all(&d.to_le_bytes()).map_err(io_err(ctx()))?;
+            cur.depth
+                .write_all(&d.to_le_bytes())
+                .map_err(io_err(ctx()))?;
         }
         match (&mut cur.semantic, &f.semantic) {
             (Some(w), Some(s)) => {
@@ -236,12 +243,13 @@ impl Recording {
     /// Loads a recording folder (one episode).
     pub fn open(dir: &Path) -> Result<Recording, Error> {
         let index_path = dir.join("index.json");
-        let bytes = fs::read(&index_path)
-            .map_err(io_err(format!("reading {}", index_path.display())))?;
-        let index: RecordingIndex = serde_json::from_slice(&bytes).map_err(|source| Error::Json {
-            context: format!("parsing {}", index_path.display()),
-            source,
-        })?;
+        let bytes =
+            fs::read(&index_path).map_err(io_err(format!("reading {}", index_path.display())))?;
+        let index: RecordingIndex =
+            serde_json::from_slice(&bytes).map_err(|source| Error::Json {
+                context: format!("parsing {}", index_path.display()),
+                source,
+            })?;
         if index.format != RECORDING_FORMAT {
             return Err(Error::Config(format!(
                 "{} has format {:?}, expected {RECORDING_FORMAT:?}",
@@ -293,9 +301,13 @@ impl Recording {
         frame.width = self.index.width;
         frame.height = self.index.height;
         frame.rgb.clear();
-        frame.rgb.extend_from_slice(&self.rgb[i * n * 3..(i + 1) * n * 3]);
+        frame
+            .rgb
+            .extend_from_slice(&self.rgb[i * n * 3..(i + 1) * n * 3]);
         frame.depth.clear();
-        frame.depth.extend_from_slice(&self.depth[i * n..(i + 1) * n]);
+        frame
+            .depth
+            .extend_from_slice(&self.depth[i * n..(i + 1) * n]);
         match &self.semantic {
             Some(s) => {
                 let dst = frame.semantic.get_or_insert_with(Vec::new);

@@ -63,7 +63,8 @@ pub struct StageSummary {
 impl StageSummary {
     /// Summarises step costs.
     pub fn of(costs: &[StepCost]) -> StageSummary {
-        let pick = |f: fn(&StepCost) -> f64| TimingSummary::of(&costs.iter().map(f).collect::<Vec<_>>());
+        let pick =
+            |f: fn(&StepCost) -> f64| TimingSummary::of(&costs.iter().map(f).collect::<Vec<_>>());
         StageSummary {
             map: pick(|c| c.map_ms),
             frontier: pick(|c| c.frontier_ms),

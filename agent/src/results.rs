@@ -180,7 +180,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(|e| io("creating the directory of", e))?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("record"),
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("record"),
         std::process::id()
     ));
     let mut f = fs::File::create(&tmp).map_err(|e| io("creating a temporary file for", e))?;
@@ -225,7 +227,11 @@ pub fn read_record(path: &Path) -> Result<EpisodeRecord, Error> {
 /// `DIR/*.json` when there is no `episodes/` folder), sorted by episode id.
 pub fn read_run(run_dir: &Path) -> Result<Vec<EpisodeRecord>, Error> {
     let episodes = run_dir.join("episodes");
-    let dir = if episodes.is_dir() { episodes } else { run_dir.to_path_buf() };
+    let dir = if episodes.is_dir() {
+        episodes
+    } else {
+        run_dir.to_path_buf()
+    };
     let entries = fs::read_dir(&dir).map_err(|source| Error::Io {
         context: format!("listing {}", dir.display()),
         source,
@@ -245,7 +251,10 @@ pub fn read_run(run_dir: &Path) -> Result<Vec<EpisodeRecord>, Error> {
             paths.push(p);
         }
     }
-    let mut records = paths.iter().map(|p| read_record(p)).collect::<Result<Vec<_>, _>>()?;
+    let mut records = paths
+        .iter()
+        .map(|p| read_record(p))
+        .collect::<Result<Vec<_>, _>>()?;
     records.sort_by(|a, b| a.episode.id.cmp(&b.episode.id));
     Ok(records)
 }

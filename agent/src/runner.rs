@@ -12,8 +12,7 @@ use sim_bridge::{Action, Capabilities, Episode, Observation};
 use crate::agent::{Agent, EpisodeStart};
 use crate::record::Recorder;
 use crate::results::{
-    record_path, write_record, EpisodeRecord, EpisodeTiming, Outcome, TimingSummary,
-    RECORD_FORMAT,
+    record_path, write_record, EpisodeRecord, EpisodeTiming, Outcome, TimingSummary, RECORD_FORMAT,
 };
 use crate::Error;
 
@@ -168,7 +167,7 @@ pub fn run_episode(
         }
     }
     let result = client.episode_result()?;
-    if let Some(rec) = recorder.as_deref_mut() {
+    if let Some(rec) = recorder {
         rec.finish()?;
     }
     let outcome = Outcome::of(&result);

@@ -48,10 +48,19 @@ pub fn render(st: &EpisodeState, result: Option<&EpisodeResult>, cell_size: f32)
         }
     };
     let goals: Vec<Point2<f32>> = result
-        .map(|r| r.goal_positions.iter().map(|g| to_map(Point2::new(g.x, g.y))).collect())
+        .map(|r| {
+            r.goal_positions
+                .iter()
+                .map(|g| to_map(Point2::new(g.x, g.y)))
+                .collect()
+        })
         .unwrap_or_default();
     let taken: Vec<Point2<f32>> = match result {
-        Some(r) => r.path.iter().map(|p| to_map(Point2::new(p.x, p.y))).collect(),
+        Some(r) => r
+            .path
+            .iter()
+            .map(|p| to_map(Point2::new(p.x, p.y)))
+            .collect(),
         None => st.trajectory.iter().map(Pose2::point).collect(),
     };
 

@@ -2,6 +2,7 @@
 //! semantic render, and building a house with its episodes.
 //!
 //! `cargo bench -p sim_bridge --bench sim`
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::hint::black_box;
 

@@ -197,6 +197,11 @@ fn goldens() -> Vec<Golden> {
                 success: true,
             },
         ],
+        goal_positions: vec![sim_bridge::Position {
+            x: 1.5,
+            y: -0.5,
+            z: 0.75,
+        }],
     };
     let obs_header = br#"{"v":1,"type":"observation","id":9,"episode_id":"e","step":0,"goal":"mug","goal_category":"Mug","pose":null,"last_action":null,"last_action_success":true,"done":false,"width":2,"height":1,"parts":[{"name":"rgb","dtype":"u8","shape":[1,2,3]},{"name":"depth","dtype":"f32le","shape":[1,2]}]}"#.to_vec();
     vec![

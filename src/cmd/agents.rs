@@ -13,7 +13,10 @@ use agent::Agent;
 use crate::config::Config;
 
 /// Applies `--localizer` to the configuration (validated with it).
-pub fn apply_localizer_override(config: &mut Config, localizer: Option<&str>) -> anyhow::Result<()> {
+pub fn apply_localizer_override(
+    config: &mut Config,
+    localizer: Option<&str>,
+) -> anyhow::Result<()> {
     if let Some(l) = localizer {
         config.agent.localizer = l.to_string();
     }
@@ -41,12 +44,17 @@ pub fn build_agent(config: &Config) -> anyhow::Result<Box<dyn Agent>> {
 }
 
 /// Saves the agent's map picture as a PNG; agents without a map are skipped.
-pub fn save_map_png(agent: &dyn Agent, record: Option<&EpisodeRecord>, path: &Path) -> anyhow::Result<()> {
+pub fn save_map_png(
+    agent: &dyn Agent,
+    record: Option<&EpisodeRecord>,
+    path: &Path,
+) -> anyhow::Result<()> {
     let Some(img) = agent.render_map(record.map(|r| &r.result)) else {
         return Ok(());
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    img.save(path).with_context(|| format!("writing {}", path.display()))
+    img.save(path)
+        .with_context(|| format!("writing {}", path.display()))
 }

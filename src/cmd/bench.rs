@@ -5,7 +5,7 @@
 use anyhow::{bail, Context};
 
 use agent::record::{list_recordings, Recording};
-use agent::replay::{replay, StageSummary};
+use agent::replay::{self as replayer, StageSummary};
 use agent::results::TimingSummary;
 use agent::StepCost;
 
@@ -38,14 +38,17 @@ pub fn replay_cmd(args: &ReplayArgs) -> anyhow::Result<String> {
     let config = Config::load_or_default(&args.config.config)?;
     let dirs = list_recordings(&args.dir)?;
     if dirs.is_empty() {
-        bail!("{} holds no recordings (folders with index.json)", args.dir.display());
+        bail!(
+            "{} holds no recordings (folders with index.json)",
+            args.dir.display()
+        );
     }
     let mut all: Vec<StepCost> = Vec::new();
     let mut by_window: Vec<Vec<StepCost>> = Vec::new();
     let mut sizes = std::collections::BTreeSet::new();
     for dir in &dirs {
         let rec = Recording::open(dir).with_context(|| format!("loading {}", dir.display()))?;
-        let r = replay(&rec, &config.agent.cow)
+        let r = replayer::replay(&rec, &config.agent.cow)
             .with_context(|| format!("replaying {}", dir.display()))?;
         sizes.insert((r.width, r.height));
         for (i, c) in r.costs.iter().enumerate() {

@@ -9,8 +9,8 @@ use crate::cli::EvalArgs;
 /// Prints the evaluation of a run directory in the chosen format.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let format: Format = args.format.parse()?;
-    let summary = evaluate_dir(&args.dir)
-        .with_context(|| format!("evaluating {}", args.dir.display()))?;
+    let summary =
+        evaluate_dir(&args.dir).with_context(|| format!("evaluating {}", args.dir.display()))?;
     print!("{}", render(&summary, format)?);
     Ok(())
 }

@@ -92,7 +92,8 @@ struct Progress {
 
 impl RunObserver for Progress {
     fn episode_started(&mut self, episode: &Episode) {
-        self.bar.set_message(format!("{} ({})", episode.id, episode.goal));
+        self.bar
+            .set_message(format!("{} ({})", episode.id, episode.goal));
     }
     fn episode_finished(&mut self, record: &EpisodeRecord) {
         self.done += 1;
@@ -109,7 +110,8 @@ impl RunObserver for Progress {
         self.bar.inc(1);
     }
     fn episode_failed(&mut self, episode: &Episode, error: &agent::Error) {
-        self.bar.println(format!("episode {} failed: {error}", episode.id));
+        self.bar
+            .println(format!("episode {} failed: {error}", episode.id));
         self.bar.inc(1);
     }
     fn after_step(&mut self, agent: &dyn Agent, episode: &Episode, step: u32) {
@@ -124,7 +126,10 @@ impl RunObserver for Progress {
     }
     fn after_episode(&mut self, agent: &dyn Agent, record: &EpisodeRecord) {
         if let Some(dir) = &self.viz_dir {
-            let path = dir.join(format!("{}.png", agent::results::safe_name(&record.episode.id)));
+            let path = dir.join(format!(
+                "{}.png",
+                agent::results::safe_name(&record.episode.id)
+            ));
             if let Err(e) = crate::cmd::agents::save_map_png(agent, Some(record), &path) {
                 tracing::warn!("{e:#}");
             }

@@ -65,6 +65,11 @@ pub fn episodes(args: &SimEpisodesArgs) -> anyhow::Result<()> {
     let episodes = generate(split, args.count, &config.sim.embedded);
     write_episode_file(&args.out, &episodes)
         .with_context(|| format!("writing {}", args.out.display()))?;
-    println!("wrote {} {} episodes to {}", episodes.len(), args.split, args.out.display());
+    println!(
+        "wrote {} {} episodes to {}",
+        episodes.len(),
+        args.split,
+        args.out.display()
+    );
     Ok(())
 }

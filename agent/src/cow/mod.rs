@@ -105,7 +105,12 @@ impl CowAgent {
     /// Smallest horizontal distance (metres) from the camera to a pixel of
     /// the last frame whose goal confidence exceeds the threshold, counting
     /// only distances backed by at least `min_pixels` such pixels.
-    fn visible_goal_distance(&self, depth: &[f32], camera: &PinholeCamera, min_pixels: usize) -> Option<f32> {
+    fn visible_goal_distance(
+        &self,
+        depth: &[f32],
+        camera: &PinholeCamera,
+        min_pixels: usize,
+    ) -> Option<f32> {
         let mut dists: Vec<f32> = Vec::new();
         let w = camera.width as usize;
         for (i, (&c, &d)) in self.confidence.iter().zip(depth).enumerate() {
@@ -210,9 +215,15 @@ impl Agent for CowAgent {
             cost.localize_ms = ms(t);
 
             let t = Instant::now();
-            let world_from_camera = maps::world_from_camera(pose.x, pose.y, pose.yaw, st.camera_height);
+            let world_from_camera =
+                maps::world_from_camera(pose.x, pose.y, pose.yaw, st.camera_height);
             st.map
-                .integrate(&frame.depth, &st.camera, &world_from_camera, Some(&self.confidence))
+                .integrate(
+                    &frame.depth,
+                    &st.camera,
+                    &world_from_camera,
+                    Some(&self.confidence),
+                )
                 .map_err(|e| Error::Observation(e.to_string()))?;
             if st.pose.last_move_failed() {
                 // Something blocks the way that depth did not show (too low,

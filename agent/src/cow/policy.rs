@@ -123,7 +123,16 @@ impl Policy {
         cost: &mut StepCost,
     ) -> Action {
         self.step += 1;
-        let action = self.choose(pose, seen_at, map, planner, frontiers, memory, move_failed, cost);
+        let action = self.choose(
+            pose,
+            seen_at,
+            map,
+            planner,
+            frontiers,
+            memory,
+            move_failed,
+            cost,
+        );
         if action == Action::Stop {
             self.mode = Mode::Stopped;
         }
@@ -199,7 +208,12 @@ impl Policy {
 
     /// Walks to the best goal evidence; `None` when there is none or it
     /// cannot be reached now.
-    fn exploit(&mut self, pose: &Pose2, map: &mut OccupancyMap, planner: &Planner) -> Option<Action> {
+    fn exploit(
+        &mut self,
+        pose: &Pose2,
+        map: &mut OccupancyMap,
+        planner: &Planner,
+    ) -> Option<Action> {
         let (cell, _) = map
             .evidence_cells()
             .filter(|(_, e)| e.frames_above >= self.evidence_min_frames)

@@ -49,10 +49,7 @@ pub struct EpisodeMetrics {
 impl EpisodeMetrics {
     /// Metrics of one simulator result.
     pub fn of(r: &EpisodeResult) -> EpisodeMetrics {
-        let (l, p) = (
-            f64::from(r.shortest_path_length),
-            f64::from(r.path_length),
-        );
+        let (l, p) = (f64::from(r.shortest_path_length), f64::from(r.path_length));
         EpisodeMetrics {
             success: if r.success { 1.0 } else { 0.0 },
             spl: spl(r.success, l, p),

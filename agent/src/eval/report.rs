@@ -45,7 +45,14 @@ pub fn render(summary: &Summary, format: Format) -> Result<String, Error> {
 }
 
 const HEADER: [&str; 9] = [
-    "group", "episodes", "success", "95% CI", "SPL", "SoftSPL", "dist. to goal (m)", "length",
+    "group",
+    "episodes",
+    "success",
+    "95% CI",
+    "SPL",
+    "SoftSPL",
+    "dist. to goal (m)",
+    "length",
     "failures expl/plan/vision",
 ];
 
@@ -55,7 +62,11 @@ fn row(a: &Aggregate) -> Vec<String> {
         a.group.clone(),
         a.episodes.to_string(),
         format!("{:.1}%", 100.0 * a.success),
-        format!("{:.1}-{:.1}", 100.0 * a.success_ci95.0, 100.0 * a.success_ci95.1),
+        format!(
+            "{:.1}-{:.1}",
+            100.0 * a.success_ci95.0,
+            100.0 * a.success_ci95.1
+        ),
         format!("{:.3} ± {:.3}", a.spl, a.spl_ci95),
         format!("{:.3}", a.soft_spl),
         format!("{:.2}", a.distance_to_goal),

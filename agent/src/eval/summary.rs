@@ -40,8 +40,10 @@ impl Aggregate {
     /// Aggregates a group of records.
     pub fn of<'a>(group: &str, records: impl IntoIterator<Item = &'a EpisodeRecord>) -> Aggregate {
         let mut metrics = Vec::new();
-        let mut outcomes: BTreeMap<String, usize> =
-            Outcome::ALL.iter().map(|o| (o.name().to_string(), 0)).collect();
+        let mut outcomes: BTreeMap<String, usize> = Outcome::ALL
+            .iter()
+            .map(|o| (o.name().to_string(), 0))
+            .collect();
         for r in records {
             metrics.push(EpisodeMetrics::of(&r.result));
             *outcomes.entry(r.outcome.name().to_string()).or_default() += 1;
@@ -126,17 +128,26 @@ impl Summary {
             by_rooms: by_rooms
                 .into_iter()
                 .map(|(n, rs)| {
-                    let label = if n == 0 { "unknown".to_string() } else { format!("{n} rooms") };
+                    let label = if n == 0 {
+                        "unknown".to_string()
+                    } else {
+                        format!("{n} rooms")
+                    };
                     Aggregate::of(&label, rs)
                 })
                 .collect(),
-            agent_step_ms_median: median(records.iter().map(|r| r.timing.agent.median_ms).collect()),
+            agent_step_ms_median: median(
+                records.iter().map(|r| r.timing.agent.median_ms).collect(),
+            ),
             agent_step_ms_p99_max: records
                 .iter()
                 .map(|r| r.timing.agent.p99_ms)
                 .fold(0.0, f64::max),
             localize_ms_median: median(
-                records.iter().map(|r| r.timing.localize.median_ms).collect(),
+                records
+                    .iter()
+                    .map(|r| r.timing.localize.median_ms)
+                    .collect(),
             ),
         }
     }

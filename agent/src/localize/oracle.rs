@@ -82,7 +82,11 @@ impl Localizer for OracleLocalizer {
             )));
         }
         for (o, &s) in out.iter_mut().zip(semantic) {
-            *o = if split_semantic(s).0 == class { 1.0 } else { 0.0 };
+            *o = if split_semantic(s).0 == class {
+                1.0
+            } else {
+                0.0
+            };
         }
         Ok(())
     }

@@ -341,6 +341,11 @@ mod tests {
                     success: true,
                 },
             ],
+            goal_positions: vec![crate::types::Position {
+                x: 1.0,
+                y: 2.0,
+                z: 0.5,
+            }],
         }
     }
 

@@ -201,6 +201,11 @@ impl Backend for Corridor {
             goal_seen: true,
             path: run.path.clone(),
             actions: run.actions.clone(),
+            goal_positions: vec![sim_bridge::Position {
+                x: GOAL_X,
+                y: 0.0,
+                z: 0.5,
+            }],
         })
     }
 }
