@@ -1,0 +1,204 @@
+"""Deterministic test fixtures for the Rust side (``agent/tests/fixtures/``):
+
+- ``tiny_clip/``: a random-weights CLIP bundle (image 48, patch 8, width 32, 2 layers)
+  with a WordLevel ``tokenizer.json`` over the category names, the prompt templates
+  and a few background words;
+- ``preprocess/``: a small PNG and its OpenAI-CLIP preprocessing computed with PIL and
+  NumPy (resize shortest side bicubic, centre crop, normalise; and the pad variant).
+
+Regenerate with ``cow-export fixtures --repo .`` from the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD, export_bundle
+from cow_tools.clip_config import ClipConfig
+from cow_tools.reference import random_params
+
+SOT = "<|startoftext|>"
+EOT = "<|endoftext|>"
+PAD = "<pad>"
+UNK = "<unk>"
+
+CATEGORY_NAMES = [
+    # RoboTHOR CLIP names
+    "alarm clock",
+    "apple",
+    "baseball bat",
+    "basketball",
+    "bowl",
+    "garbage can",
+    "plant",
+    "laptop",
+    "mug",
+    "spray bottle",
+    "TV",
+    "vase",
+    # Pasture long tail
+    "gingerbread house",
+    "espresso machine",
+    "green plastic crate",
+    "white electric guitar",
+    "rice cooker",
+    "llama wicker basket",
+    "whiteboard saying cvpr",
+    "tie dye surfboard",
+    "blue and red tricycle",
+    "graphics card",
+    "mate gourd",
+    "wooden toy plane",
+    # Habitat MP3D
+    "chair",
+    "table",
+    "picture",
+    "cabinet",
+    "cushion",
+    "sofa",
+    "bed",
+    "chest of drawers",
+    "dresser",
+    "sink",
+    "toilet",
+    "stool",
+    "towel",
+    "tv monitor",
+    "shower",
+    "bathtub",
+    "counter",
+    "fireplace",
+    "gym equipment",
+    "seating",
+    "clothes",
+]
+EXTRA_WORDS = (
+    "background wall floor ceiling door window furniture object thing room house red green "
+    "blue yellow black white small large left right on under near behind the an"
+)
+
+TINY_CONFIG = {
+    "embed_dim": 32,
+    "quick_gelu": False,
+    "vision_cfg": {"image_size": 48, "patch_size": 8, "width": 32, "layers": 2, "head_width": 8},
+    "text_cfg": {"context_length": 16, "vocab_size": 0, "width": 32, "heads": 4, "layers": 2},
+}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+|[^\w\s]+", text.lower())
+
+
+def build_word_tokenizer(templates: list[str]) -> Tokenizer:
+    """A WordLevel tokenizer (lowercase, word/punctuation split) whose EOT id is the largest."""
+    words: set[str] = set(_words(EXTRA_WORDS))
+    for name in CATEGORY_NAMES:
+        words.update(_words(name))
+    for template in templates:
+        words.update(_words(template.replace("{}", " ")))
+    vocab = {PAD: 0, UNK: 1}
+    for w in sorted(words):
+        vocab[w] = len(vocab)
+    vocab[SOT] = len(vocab)
+    vocab[EOT] = len(vocab)
+    tok = Tokenizer(models.WordLevel(vocab, unk_token=UNK))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.add_special_tokens([PAD, UNK, SOT, EOT])
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{SOT} $A {EOT}", special_tokens=[(SOT, vocab[SOT]), (EOT, vocab[EOT])]
+    )
+    return tok
+
+
+def read_templates(path: Path) -> list[str]:
+    """Prompt templates, one per line."""
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_tiny_clip(out_dir: Path, templates: list[str], seed: int = 1234) -> Path:
+    """Writes the random-weights tiny bundle."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tok = build_word_tokenizer(templates)
+    tok_path = out_dir / "tokenizer.json"
+    tok.save(str(tok_path), pretty=False)
+    cfg_dict = json.loads(json.dumps(TINY_CONFIG))
+    cfg_dict["text_cfg"]["vocab_size"] = tok.get_vocab_size()
+    cfg = ClipConfig.from_dict(cfg_dict)
+    params = random_params(cfg, seed=seed)
+    return export_bundle(params, cfg, tok_path, out_dir, name="tiny-random-clip")
+
+
+def _synthetic_image(width: int, height: int) -> NDArray[np.uint8]:
+    y, x = np.mgrid[0:height, 0:width]
+    r = (x * 255 // max(width - 1, 1)).astype(np.uint8)
+    g = (y * 255 // max(height - 1, 1)).astype(np.uint8)
+    b = (((x // 4 + y // 4) % 2) * 200 + 30).astype(np.uint8)
+    img = np.stack([r, g, b], axis=-1).astype(np.int32)
+    noise = np.random.default_rng(99).integers(-40, 41, size=img.shape)
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+
+def clip_preprocess(img: Image.Image, size: int, mode: str) -> NDArray[np.float32]:
+    """OpenAI CLIP preprocessing with PIL: ``[3, size, size]`` normalised.
+
+    ``crop``: resize the shorter side to ``size`` (the longer to ``int(size * long / short)``,
+    as torchvision), bicubic, then centre crop with offsets ``round((dim - size) / 2)``.
+    ``pad``: paste centred on a square of the longer side filled with the mean colour
+    (``round(255 * mean)``), offsets ``(side - dim) // 2``, then resize bicubic.
+    """
+    w, h = img.size
+    if mode == "crop":
+        if w <= h:
+            nw, nh = size, int(size * h / w)
+        else:
+            nw, nh = int(size * w / h), size
+        img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+        left, top = round((nw - size) / 2.0), round((nh - size) / 2.0)
+        img = img.crop((left, top, left + size, top + size))
+    elif mode == "pad":
+        side = max(w, h)
+        fill = tuple(round(255 * m) for m in OPENAI_MEAN)
+        canvas = Image.new("RGB", (side, side), fill)
+        canvas.paste(img, ((side - w) // 2, (side - h) // 2))
+        img = canvas.resize((size, size), Image.Resampling.BICUBIC)
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    scaled: NDArray[np.float32] = np.asarray(img, dtype=np.float32) / np.float32(255.0)
+    mean = np.array(OPENAI_MEAN, dtype=np.float32)
+    std = np.array(OPENAI_STD, dtype=np.float32)
+    normalised: NDArray[np.float32] = (scaled - mean) / std
+    return np.ascontiguousarray(normalised.transpose(2, 0, 1))
+
+
+def write_preprocess_fixture(out_dir: Path) -> Path:
+    """A 37 x 23 PNG and its preprocessing at size 16 (crop and pad), as JSON lists."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    img = Image.fromarray(_synthetic_image(37, 23), "RGB")
+    img.save(out_dir / "input.png")
+    expected = {
+        "size": 16,
+        "mean": list(OPENAI_MEAN),
+        "std": list(OPENAI_STD),
+        "crop": [round(float(v), 6) for v in clip_preprocess(img, 16, "crop").ravel()],
+        "pad": [round(float(v), 6) for v in clip_preprocess(img, 16, "pad").ravel()],
+    }
+    with open(out_dir / "expected.json", "w", encoding="utf-8") as f:
+        json.dump(expected, f)
+        f.write("\n")
+    return out_dir
+
+
+def write_all(repo: Path) -> None:
+    """Regenerates every fixture under ``repo/agent/tests/fixtures``."""
+    templates = read_templates(repo / "agent/src/perception/imagenet_templates.txt")
+    fixtures = repo / "agent/tests/fixtures"
+    write_tiny_clip(fixtures / "tiny_clip", templates)
+    write_preprocess_fixture(fixtures / "preprocess")
