@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod error;
 pub mod localize;
+pub mod perception;
 pub mod random;
 
 pub use agent::{Agent, EpisodeStart, StepCost};
