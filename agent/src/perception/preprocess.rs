@@ -144,14 +144,23 @@ struct Canvas<'a> {
 }
 
 impl Canvas<'_> {
-    #[inline]
-    fn get(&self, cx: usize, cy: usize) -> [u8; 3] {
-        let (rx, ry) = (cx.wrapping_sub(self.pad_x), cy.wrapping_sub(self.pad_y));
-        if rx >= self.region.width as usize || ry >= self.region.height as usize {
-            return self.fill;
+    /// Writes canvas row `cy` (`out.len() / 3` pixels wide) into `out`.
+    fn row_into(&self, cy: usize, out: &mut [u8]) {
+        let ry = cy.wrapping_sub(self.pad_y);
+        if ry >= self.region.height as usize {
+            for px in out.chunks_exact_mut(3) {
+                px.copy_from_slice(&self.fill);
+            }
+            return;
         }
-        let i = (self.region.y as usize + ry) * self.stride + (self.region.x as usize + rx) * 3;
-        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+        let w = self.region.width as usize;
+        let start = (self.region.y as usize + ry) * self.stride + self.region.x as usize * 3;
+        let (before, rest) = out.split_at_mut(self.pad_x * 3);
+        let (inside, after) = rest.split_at_mut(w * 3);
+        inside.copy_from_slice(&self.rgb[start..start + w * 3]);
+        for px in before.chunks_exact_mut(3).chain(after.chunks_exact_mut(3)) {
+            px.copy_from_slice(&self.fill);
+        }
     }
 }
 
@@ -167,6 +176,10 @@ pub struct Preprocessor {
     vert: AxisCoeffs,
     /// Horizontal-pass result: rows needed by the vertical pass x `size` columns, RGB.
     temp: Vec<u8>,
+    /// One canvas row, RGB.
+    row: Vec<u8>,
+    /// Fixed-point accumulators of one output row, RGB.
+    acc: Vec<i32>,
 }
 
 impl Preprocessor {
@@ -182,6 +195,8 @@ impl Preprocessor {
             horiz: AxisCoeffs::default(),
             vert: AxisCoeffs::default(),
             temp: Vec::new(),
+            row: Vec::new(),
+            acc: Vec::new(),
         }
     }
 
@@ -275,49 +290,51 @@ impl Preprocessor {
         // horizontal pass into temp: rows row_first..row_last, columns left..left+s
         let rows = row_last - row_first;
         self.temp.resize(rows * s * 3, 0);
+        self.row.resize(canvas_w * 3, 0);
         for r in 0..rows {
-            let cy = row_first + r;
-            for c in 0..s {
-                let px = if need_h {
+            canvas.row_into(row_first + r, &mut self.row);
+            let line = &mut self.temp[r * s * 3..(r + 1) * s * 3];
+            for (c, px) in line.chunks_exact_mut(3).enumerate() {
+                if need_h {
                     let (xmin, n) = self.horiz.bounds[left + c];
-                    let k = &self.horiz.kk[(left + c) * self.horiz.ksize..];
+                    let k = &self.horiz.kk[(left + c) * self.horiz.ksize..][..n];
+                    let src = &self.row[xmin * 3..(xmin + n) * 3];
                     let mut acc = [1i32 << (PRECISION_BITS - 1); 3];
-                    for (x, kx) in k.iter().take(n).enumerate() {
-                        let p = canvas.get(xmin + x, cy);
-                        for (a, v) in acc.iter_mut().zip(p) {
-                            *a += i32::from(v) * kx;
-                        }
+                    for (p, kx) in src.chunks_exact(3).zip(k) {
+                        acc[0] += i32::from(p[0]) * kx;
+                        acc[1] += i32::from(p[1]) * kx;
+                        acc[2] += i32::from(p[2]) * kx;
                     }
-                    acc.map(clip8)
+                    px.copy_from_slice(&acc.map(clip8));
                 } else {
-                    canvas.get(left + c, cy)
-                };
-                let o = (r * s + c) * 3;
-                self.temp[o..o + 3].copy_from_slice(&px);
+                    px.copy_from_slice(&self.row[(left + c) * 3..(left + c) * 3 + 3]);
+                }
             }
         }
-        // vertical pass and normalisation
+        // vertical pass (row by row, all columns at once) and normalisation
         let plane = s * s;
+        self.acc.resize(s * 3, 0);
         for r in 0..s {
-            for c in 0..s {
-                let px = if need_v {
-                    let (ymin, n) = self.vert.bounds[top + r];
-                    let k = &self.vert.kk[(top + r) * self.vert.ksize..];
-                    let mut acc = [1i32 << (PRECISION_BITS - 1); 3];
-                    for (y, ky) in k.iter().take(n).enumerate() {
-                        let o = ((ymin + y - row_first) * s + c) * 3;
-                        for (a, p) in acc.iter_mut().zip(&self.temp[o..o + 3]) {
-                            *a += i32::from(*p) * ky;
-                        }
+            if need_v {
+                let (ymin, n) = self.vert.bounds[top + r];
+                let k = &self.vert.kk[(top + r) * self.vert.ksize..][..n];
+                self.acc.fill(1i32 << (PRECISION_BITS - 1));
+                for (y, ky) in k.iter().enumerate() {
+                    let src = &self.temp[(ymin + y - row_first) * s * 3..][..s * 3];
+                    for (a, p) in self.acc.iter_mut().zip(src) {
+                        *a += i32::from(*p) * ky;
                     }
-                    acc.map(clip8)
-                } else {
-                    let o = ((top + r - row_first) * s + c) * 3;
-                    [self.temp[o], self.temp[o + 1], self.temp[o + 2]]
-                };
+                }
+            } else {
+                let src = &self.temp[(top + r - row_first) * s * 3..][..s * 3];
+                for (a, p) in self.acc.iter_mut().zip(src) {
+                    *a = i32::from(*p) << PRECISION_BITS;
+                }
+            }
+            for (c, px) in self.acc.chunks_exact(3).enumerate() {
                 for ch in 0..3 {
                     out[ch * plane + r * s + c] =
-                        (f32::from(px[ch]) / 255.0 - self.mean[ch]) / self.std[ch];
+                        (f32::from(clip8(px[ch])) / 255.0 - self.mean[ch]) / self.std[ch];
                 }
             }
         }
