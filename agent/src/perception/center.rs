@@ -38,6 +38,28 @@ pub fn reduce_to_center(conf: &mut [f32], width: usize, threshold: f32) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The kept pixel was above the threshold, kept its value, and is the
+        /// only non-zero pixel left.
+        #[test]
+        fn keeps_exactly_one_mask_pixel(
+            w in 1usize..20, cells in proptest::collection::vec(0.0f32..1.0, 1..400),
+        ) {
+            let mut c = cells.clone();
+            let kept = reduce_to_center(&mut c, w, 0.5);
+            match kept {
+                None => prop_assert!(cells.iter().all(|v| *v <= 0.5)),
+                Some((x, y)) => {
+                    let i = y * w + x;
+                    prop_assert!(cells[i] > 0.5);
+                    prop_assert_eq!(c[i], cells[i]);
+                    prop_assert_eq!(c.iter().filter(|v| **v != 0.0).count(), 1);
+                }
+            }
+        }
+    }
 
     #[test]
     fn ring_keeps_pixel_nearest_centroid() {

@@ -100,6 +100,31 @@ impl GridUpsampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Bilinear interpolation never leaves the range of the grid values,
+        /// and pixels the model saw are never forced to 0 unless the grid is 0.
+        #[test]
+        fn output_stays_within_grid_range(
+            w in 1u32..60, h in 1u32..60, rows in 1u32..6, cols in 1u32..6,
+            seed in 0u64..1000, ox in -5.0f32..5.0, sx in 0.2f32..3.0,
+        ) {
+            let values: Vec<f32> = (0..(rows * cols) as u64)
+                .map(|i| ((i * 7919 + seed * 104_729) % 1000) as f32 / 1000.0)
+                .collect();
+            let geo = InputGeometry { scale_x: sx, scale_y: sx, offset_x: ox, offset_y: 0.0 };
+            let mut g = GridUpsampler::default();
+            g.prepare(w, h, &geo, [rows, cols], 4, 4 * rows.max(cols));
+            let mut out = vec![f32::NAN; (w * h) as usize];
+            g.apply(&values, &mut out);
+            let lo = values.iter().cloned().fold(f32::INFINITY, f32::min);
+            let hi = values.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            for v in out {
+                prop_assert!(v == 0.0 || (v >= lo - 1e-6 && v <= hi + 1e-6), "{v} outside [{lo}, {hi}]");
+            }
+        }
+    }
 
     fn identity() -> InputGeometry {
         InputGeometry {
