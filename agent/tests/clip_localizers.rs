@@ -16,7 +16,8 @@ use agent::perception::manifest::Manifest;
 use agent::perception::runtime::{cuda_available, Device};
 use agent::perception::tokenizer::ClipTokenizer;
 use agent::perception::{
-    build_localizer, LocalizerConfig, LocalizerKind, ResizeMode, RuntimeConfig, TemplateSet,
+    build_localizer, LocalizerConfig, LocalizerKind, Precision, ResizeMode, RuntimeConfig,
+    TemplateSet,
 };
 use sim_bridge::{CameraIntrinsics, Capabilities, Frame};
 
@@ -405,4 +406,44 @@ fn missing_runtime_fails_with_install_message() {
     );
     assert!(text.contains("make setup"), "{text}");
     assert!(text.contains("/nonexistent/libonnxruntime.so"), "{text}");
+}
+
+#[test]
+fn fp16_graphs_run_when_asked_and_agree_with_fp32() {
+    let dir = fixture("red_clip");
+    let prompt = vec!["a photo of a red.".to_string()];
+    let mut fp32 = must(ClipModel::load(&dir, &RuntimeConfig::default(), &[]));
+    let rt16 = RuntimeConfig {
+        precision: Precision::Fp16,
+        ..RuntimeConfig::default()
+    };
+    let mut fp16 = must(ClipModel::load(&dir, &rt16, &[]));
+    let a = fp32.embed_texts(&prompt).unwrap();
+    let b = fp16.embed_texts(&prompt).unwrap();
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst > 0.0,
+        "fp16 graph gave bit-identical output: was it used?"
+    );
+    assert!(worst < 1e-2, "fp16 differs by {worst}");
+    // the localizers still find red with fp16 graphs
+    let frame = red_square_frame(96, 64, 64, 88, 8, 30);
+    for kind in [
+        LocalizerKind::Patch,
+        LocalizerKind::Grad,
+        LocalizerKind::Dense,
+    ] {
+        let mut cfg = config(kind, "red_clip");
+        cfg.resize = ResizeMode::Pad;
+        cfg.runtime = rt16.clone();
+        let mut loc = must(build_localizer(&cfg));
+        loc.set_goal(&goal("red"), &caps()).unwrap();
+        let mut out = vec![0.0; frame.pixels()];
+        loc.localize(&frame, &mut out).unwrap();
+        assert!(out[19 * 96 + 76] > loc.threshold(), "{kind:?} fp16");
+    }
 }

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from cow_tools import reference as ref
 from cow_tools.clip_config import ClipConfig
 from cow_tools.clip_graphs import build_image_graph, build_relevance_graph, build_text_graph
+from cow_tools.fp16 import to_fp16
 
 Model = tuple[ClipConfig, dict[str, NDArray[np.float32]]]
 
@@ -111,3 +112,27 @@ def test_graph_relevance_matches_finite_differences(model: Model) -> None:
             ) / (2 * step)
     want = np.clip(numeric * a0, 0, None).mean(axis=1)[:, 1:]
     np.testing.assert_allclose(rel, want, rtol=1e-3, atol=1e-4 * float(np.abs(want).max()))
+
+
+def test_fp16_graphs_keep_float32_io_and_agree(model: Model) -> None:
+    """fp16 variants: same input/output names and float32 types, values within fp16 precision."""
+    cfg, params = model
+    pixels = _pixels(cfg, batch=1, seed=17)
+    text = _text(cfg, batch=1, seed=19).astype(np.float32)
+    feeds = {"pixel_values": pixels, "text_embedding": text}
+    for build in (build_image_graph, build_relevance_graph):
+        m32 = build(params, cfg)
+        m16 = to_fp16(m32)
+        assert [i.name for i in m16.graph.input] == [i.name for i in m32.graph.input]
+        assert all(o.type.tensor_type.elem_type == onnx.TensorProto.FLOAT for o in m16.graph.output)
+        names = [i.name for i in m32.graph.input]
+        want = _session(m32).run(None, {k: feeds[k] for k in names})
+        got = _session(m16).run(None, {k: feeds[k] for k in names})
+        for w, g in zip(want, got, strict=True):
+            assert g.dtype == np.float32
+            scale = float(np.abs(w).max())
+            np.testing.assert_allclose(g, w, atol=2e-2 * scale)
+    assert any(
+        i.data_type == onnx.TensorProto.FLOAT16
+        for i in to_fp16(build_text_graph(params, cfg)).graph.initializer
+    )

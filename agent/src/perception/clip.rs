@@ -215,6 +215,10 @@ pub fn run_error(dir: &Path, graph: &str, e: &dyn std::fmt::Display) -> Error {
 fn open_checked(factory: &SessionFactory, dir: &Path, spec: &GraphSpec) -> Result<Session, Error> {
     let file = match (&spec.fp16_file, factory.prefer_fp16()) {
         (Some(f16), true) => f16.as_str(),
+        (None, true) => {
+            tracing::warn!(graph = %spec.file, "bundle has no fp16 variant of this graph; using fp32");
+            spec.file.as_str()
+        }
         _ => spec.file.as_str(),
     };
     let path = dir.join(file);

@@ -93,8 +93,21 @@ pub struct RuntimeConfig {
     pub threads: usize,
     /// Graph optimisation level.
     pub graph_opt_level: GraphOptLevel,
-    /// Use the bundle's fp16 graphs (where it has them) on CUDA devices.
-    pub fp16: bool,
+    /// Which graph variant to run: `auto` (the bundle's fp16 graphs on CUDA
+    /// where it has them, fp32 otherwise), `fp32`, or `fp16` (also on the CPU).
+    pub precision: Precision,
+}
+
+/// Numeric precision of the graphs a session runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// fp16 graphs on CUDA when the bundle has them, else fp32.
+    Auto,
+    /// Always the fp32 graphs.
+    Fp32,
+    /// The fp16 graphs wherever the bundle has them (a warning names those it lacks).
+    Fp16,
 }
 
 impl Default for RuntimeConfig {
@@ -105,7 +118,7 @@ impl Default for RuntimeConfig {
             allow_cpu_fallback: false,
             threads: 1,
             graph_opt_level: GraphOptLevel::All,
-            fp16: true,
+            precision: Precision::Auto,
         }
     }
 }

@@ -24,7 +24,9 @@ pub mod runtime;
 pub mod templates;
 pub mod tokenizer;
 
-pub use config::{LocalizerConfig, LocalizerKind, ResizeMode, RuntimeConfig, TemplateSet};
+pub use config::{
+    LocalizerConfig, LocalizerKind, Precision, ResizeMode, RuntimeConfig, TemplateSet,
+};
 pub use dense::DenseLocalizer;
 pub use grad::GradLocalizer;
 pub use patch::PatchLocalizer;

@@ -19,7 +19,7 @@ use ort::ep::ExecutionProvider as _;
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 
-use crate::perception::config::{GraphOptLevel, RuntimeConfig};
+use crate::perception::config::{GraphOptLevel, Precision, RuntimeConfig};
 use crate::Error;
 
 /// Where a session runs.
@@ -289,9 +289,13 @@ impl SessionFactory {
         self.device
     }
 
-    /// Whether fp16 graphs should be preferred (CUDA and `fp16` set).
+    /// Whether fp16 graphs should be used where a bundle has them.
     pub fn prefer_fp16(&self) -> bool {
-        self.config.fp16 && matches!(self.device, Device::Cuda(_))
+        match self.config.precision {
+            Precision::Auto => matches!(self.device, Device::Cuda(_)),
+            Precision::Fp32 => false,
+            Precision::Fp16 => true,
+        }
     }
 
     /// A session for the ONNX file at `path`.

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from cow_tools.clip_config import ClipConfig
 from cow_tools.clip_graphs import build_image_graph, build_relevance_graph, build_text_graph
+from cow_tools.fp16 import to_fp16
 
 FORMAT_VERSION = 1
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -40,12 +41,13 @@ def manifest_for(
     pad_id: int,
     thresholds: dict[str, float] | None = None,
     templates: str = "single",
+    fp16: bool = False,
 ) -> dict[str, Any]:
     """The manifest dictionary of a bundle exported from ``cfg``."""
     v, t, d = cfg.vision, cfg.text, cfg.embed_dim
     n = v.grid * v.grid
     pixels = _io("pixel_values", "float32", ["batch", 3, v.image_size, v.image_size])
-    return {
+    manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "kind": "clip",
         "name": name,
@@ -82,6 +84,10 @@ def manifest_for(
         "thresholds": dict(thresholds or DEFAULT_THRESHOLDS),
         "architecture": cfg.to_dict(),
     }
+    if fp16:
+        for graph in manifest["graphs"].values():
+            graph["fp16_file"] = graph["file"].replace(".onnx", "_fp16.onnx")
+    return manifest
 
 
 def _token_id(tokenizer: dict[str, Any], token: str) -> int:
@@ -115,8 +121,10 @@ def export_bundle(
     eot_token: str = "<|endoftext|>",
     pad_id: int = 0,
     thresholds: dict[str, float] | None = None,
+    fp16: bool = False,
 ) -> Path:
-    """Exports the three graphs, copies the tokenizer and writes the manifest; returns ``out_dir``."""
+    """Exports the three graphs (and their fp16 variants when ``fp16``), copies the tokenizer
+    and writes the manifest; returns ``out_dir``."""
     with open(tokenizer_json, encoding="utf-8") as f:
         tok = json.load(f)
     sot_id, eot_id = _token_id(tok, sot_token), _token_id(tok, eot_token)
@@ -137,9 +145,11 @@ def export_bundle(
     }
     for file, model in graphs.items():
         onnx.save_model(model, str(out_dir / file))
+        if fp16:
+            onnx.save_model(to_fp16(model), str(out_dir / file.replace(".onnx", "_fp16.onnx")))
     if tokenizer_json.resolve() != (out_dir / "tokenizer.json").resolve():
         shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
-    manifest = manifest_for(cfg, name, sot_id, eot_id, pad_id, thresholds)
+    manifest = manifest_for(cfg, name, sot_id, eot_id, pad_id, thresholds, fp16=fp16)
     with open(out_dir / "manifest.json", "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

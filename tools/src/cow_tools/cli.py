@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     clip.add_argument("--out", type=Path, required=True, help="bundle folder to write")
     clip.add_argument("--name", default=None, help="bundle name (default: the folder name)")
     clip.add_argument("--pad-id", type=int, default=0, help="padding token id (OpenCLIP: 0)")
+    clip.add_argument("--fp16", action="store_true", help="also write float16 graphs for GPUs")
     fx = sub.add_parser("fixtures", help="regenerate agent/tests/fixtures")
     fx.add_argument("--repo", type=Path, default=Path("."), help="repository root")
     return p
@@ -40,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
             cfg = ClipConfig.load(args.config)
             params = load_state_dict(args.state_dict)
             out = export_bundle(
-                params, cfg, args.tokenizer, args.out, name=args.name or args.out.name, pad_id=args.pad_id
+                params,
+                cfg,
+                args.tokenizer,
+                args.out,
+                name=args.name or args.out.name,
+                pad_id=args.pad_id,
+                fp16=args.fp16,
             )
             print(f"wrote bundle {out}")
         elif args.command == "fixtures":

@@ -221,7 +221,7 @@ def write_red_clip(out_dir: Path, templates: list[str]) -> Path:
     red_id = tok.token_to_id("red")
     if red_id is None:
         raise ValueError("fixture vocabulary lacks the word 'red'")
-    return export_bundle(red_params(cfg, red_id), cfg, tok_path, out_dir, name="red-clip")
+    return export_bundle(red_params(cfg, red_id), cfg, tok_path, out_dir, name="red-clip", fp16=True)
 
 
 def _synthetic_image(width: int, height: int) -> NDArray[np.uint8]:
