@@ -119,3 +119,25 @@ def test_preprocess_crop_keeps_centre() -> None:
     out = clip_preprocess(img, 10, "crop")
     assert out.shape == (3, 10, 10)
     np.testing.assert_allclose(out[0], (1.0 - 0.48145466) / 0.26862954, rtol=1e-5)
+
+
+def test_vision_weights_are_stored_once(tmp_path: Path) -> None:
+    out = write_tiny_clip(tmp_path / "b", TEMPLATES)
+
+    def external(file: str) -> dict[str, tuple[str, str]]:
+        model = onnx.load(str(out / file), load_external_data=False)
+        return {
+            i.name: (
+                {e.key: e.value for e in i.external_data}["offset"],
+                {e.key: e.value for e in i.external_data}["length"],
+            )
+            for i in model.graph.initializer
+            if i.data_location == onnx.TensorProto.EXTERNAL
+        }
+
+    image, relevance = set(external("image.onnx").values()), set(external("relevance.onnx").values())
+    assert image and image <= relevance
+    stored = sum(int(length) for _, length in image | relevance | set(external("text.onnx").values()))
+    assert (out / "weights.bin").stat().st_size < stored + 64 * 100
+    logical = sum(int(length) for f in ["image.onnx", "relevance.onnx"] for _, length in external(f).values())
+    assert (out / "weights.bin").stat().st_size < logical

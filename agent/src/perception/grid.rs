@@ -19,9 +19,8 @@ pub struct GridUpsampler {
     rows: Vec<Taps>,
 }
 
-fn axis_taps(pixel: usize, input: f32, cells: usize, patch: f32, size: f32) -> Taps {
+fn axis_taps(input: f32, cells: usize, patch: f32, size: f32) -> Taps {
     if input < 0.0 || input >= size || cells == 0 {
-        let _ = pixel;
         return None;
     }
     let g = (input / patch - 0.5).clamp(0.0, (cells - 1) as f32);
@@ -63,12 +62,12 @@ impl GridUpsampler {
         self.cols.clear();
         self.cols.extend((0..width as usize).map(|u| {
             let (ix, _) = geometry.to_input(u as f32 + 0.5, 0.0);
-            axis_taps(u, ix, grid[1] as usize, p, s)
+            axis_taps(ix, grid[1] as usize, p, s)
         }));
         self.rows.clear();
         self.rows.extend((0..height as usize).map(|v| {
             let (_, iy) = geometry.to_input(0.0, v as f32 + 0.5);
-            axis_taps(v, iy, grid[0] as usize, p, s)
+            axis_taps(iy, grid[0] as usize, p, s)
         }));
     }
 

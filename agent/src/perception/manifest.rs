@@ -107,6 +107,9 @@ pub struct Manifest {
     /// Recommended thresholds by localizer name.
     #[serde(default)]
     pub thresholds: BTreeMap<String, f32>,
+    /// Files holding the graphs' external weights (shared between graphs).
+    #[serde(default)]
+    pub external_data: Vec<String>,
 }
 
 impl Manifest {
@@ -122,9 +125,20 @@ impl Manifest {
             bundle: bundle.clone(),
             message: format!("manifest.json: {e}"),
         })?;
-        manifest
-            .check()
-            .map_err(|message| Error::Bundle { bundle, message })?;
+        manifest.check().map_err(|message| Error::Bundle {
+            bundle: bundle.clone(),
+            message,
+        })?;
+        if let Some(missing) = manifest
+            .external_data
+            .iter()
+            .find(|f| !dir.join(f).is_file())
+        {
+            return Err(Error::Bundle {
+                bundle,
+                message: format!("external weights file {missing} is missing"),
+            });
+        }
         Ok(manifest)
     }
 
@@ -403,6 +417,19 @@ mod tests {
         assert_eq!(m.patch_grid, [6, 6]);
         assert_eq!(m.patches(), 36);
         assert!(m.graphs.relevance.is_some());
+    }
+
+    #[test]
+    fn missing_weights_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let src =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_clip/manifest.json");
+        std::fs::copy(src, dir.path().join("manifest.json")).unwrap();
+        let msg = Manifest::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains("external weights file weights.bin is missing"),
+            "{msg}"
+        );
     }
 
     #[test]

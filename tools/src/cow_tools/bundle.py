@@ -20,6 +20,9 @@ from numpy.typing import NDArray
 from cow_tools.clip_config import ClipConfig
 from cow_tools.clip_graphs import build_image_graph, build_relevance_graph, build_text_graph
 from cow_tools.fp16 import to_fp16
+from cow_tools.weights import externalize
+
+WEIGHTS_FILE = "weights.bin"
 
 FORMAT_VERSION = 1
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -83,6 +86,7 @@ def manifest_for(
         },
         "thresholds": dict(thresholds or DEFAULT_THRESHOLDS),
         "architecture": cfg.to_dict(),
+        "external_data": [WEIGHTS_FILE],
     }
     if fp16:
         for graph in manifest["graphs"].values():
@@ -143,10 +147,12 @@ def export_bundle(
         "image.onnx": build_image_graph(params, cfg),
         "relevance.onnx": build_relevance_graph(params, cfg),
     }
+    if fp16:
+        for file in list(graphs):
+            graphs[file.replace(".onnx", "_fp16.onnx")] = to_fp16(graphs[file])
+    externalize(list(graphs.values()), out_dir, WEIGHTS_FILE)
     for file, model in graphs.items():
         onnx.save_model(model, str(out_dir / file))
-        if fp16:
-            onnx.save_model(to_fp16(model), str(out_dir / file.replace(".onnx", "_fp16.onnx")))
     if tokenizer_json.resolve() != (out_dir / "tokenizer.json").resolve():
         shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
     manifest = manifest_for(cfg, name, sot_id, eot_id, pad_id, thresholds, fp16=fp16)
