@@ -346,24 +346,32 @@ fn misuse_is_reported() {
     );
 }
 
-/// Latency per frame on one thread (`cargo test -p agent --test clip_localizers -- --ignored --nocapture`).
+/// Latency per frame on one thread (`cargo test -p agent --test clip_localizers
+/// -- --ignored --nocapture`); `COW_BENCH_BUNDLE=<folder>` times another bundle
+/// than the tiny fixture.
 #[test]
 #[ignore = "timing report, run by hand"]
 fn latency_report() {
+    let bundle = std::env::var_os("COW_BENCH_BUNDLE").map(PathBuf::from);
     for kind in [
         LocalizerKind::Patch,
         LocalizerKind::Grad,
         LocalizerKind::Dense,
     ] {
         for (w, h) in [(224u32, 224u32), (672, 672)] {
-            let mut loc = must(build_localizer(&config(kind, "tiny_clip")));
+            let mut cfg = config(kind, "tiny_clip");
+            if let Some(b) = &bundle {
+                cfg.bundle = b.clone();
+            }
+            let mut loc = must(build_localizer(&cfg));
             loc.set_goal(&goal("mug"), &caps()).unwrap();
             let frame = noise_frame(w, h);
             let mut out = vec![0.0; frame.pixels()];
-            for _ in 0..5 {
+            let runs = if bundle.is_some() { 10 } else { 30 };
+            for _ in 0..3 {
                 loc.localize(&frame, &mut out).unwrap();
             }
-            let mut times: Vec<f64> = (0..30)
+            let mut times: Vec<f64> = (0..runs)
                 .map(|_| {
                     let t = std::time::Instant::now();
                     loc.localize(&frame, &mut out).unwrap();
@@ -373,7 +381,8 @@ fn latency_report() {
             times.sort_by(f64::total_cmp);
             println!(
                 "{kind:?} {w}x{h}: median {:.2} ms, p90 {:.2} ms",
-                times[15], times[27]
+                times[runs / 2],
+                times[runs * 9 / 10]
             );
         }
     }

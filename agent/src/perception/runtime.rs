@@ -328,9 +328,19 @@ impl SessionFactory {
                 .with_device_id(id)
                 .build()
                 .error_on_failure();
-            builder = builder
-                .with_execution_providers([ep])
-                .map_err(|e| what(&e))?;
+            builder = match builder.with_execution_providers([ep]) {
+                Ok(b) => b,
+                Err(e) if self.config.allow_cpu_fallback => {
+                    tracing::warn!(
+                        device = %self.device,
+                        error = %e,
+                        model = %path.display(),
+                        "CUDA execution provider failed to register; running this graph on the CPU"
+                    );
+                    e.recover()
+                }
+                Err(e) => return Err(what(&e)),
+            };
         }
         builder.commit_from_file(path).map_err(|e| what(&e))
     }
