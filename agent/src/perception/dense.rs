@@ -20,6 +20,8 @@ use crate::Error;
 #[derive(Debug)]
 pub struct DenseLocalizer {
     model: ClipModel,
+    /// Bundle folder, for error messages.
+    dir: std::path::PathBuf,
     pre: Preprocessor,
     templates: TemplateSet,
     threshold: f32,
@@ -64,6 +66,7 @@ impl DenseLocalizer {
             logits: vec![0.0; 1 + config.background_prompts.len()],
             grid_values: vec![0.0; m.patches()],
             upsampler: GridUpsampler::default(),
+            dir: model.dir().to_path_buf(),
             model,
         })
     }
@@ -115,17 +118,17 @@ impl Localizer for DenseLocalizer {
             m.patches(),
             m.embed_dim,
         );
-        let dir = self.model.dir().to_path_buf();
+        let dir = &self.dir;
         let session = self.model.image_session()?;
         let outputs = session
             .run(ort::inputs!["pixel_values" => &self.pixels])
-            .map_err(|e| run_error(&dir, "image", &e))?;
+            .map_err(|e| run_error(dir, "image", &e))?;
         let (_, dense) = outputs["patch_embeddings"]
             .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(&dir, "image", &e))?;
+            .map_err(|e| run_error(dir, "image", &e))?;
         if dense.len() != n * d {
             return Err(run_error(
-                &dir,
+                dir,
                 "image",
                 &format!(
                     "patch_embeddings has {} values, expected {}",

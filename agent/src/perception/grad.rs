@@ -20,6 +20,8 @@ use crate::Error;
 #[derive(Debug)]
 pub struct GradLocalizer {
     model: ClipModel,
+    /// Bundle folder, for error messages.
+    dir: std::path::PathBuf,
     pre: Preprocessor,
     templates: TemplateSet,
     threshold: f32,
@@ -62,6 +64,7 @@ impl GradLocalizer {
             has_goal: false,
             grid_values: vec![0.0; m.patches()],
             upsampler: GridUpsampler::default(),
+            dir: model.dir().to_path_buf(),
             model,
         })
     }
@@ -100,17 +103,17 @@ impl Localizer for GradLocalizer {
         };
         let m = self.model.manifest();
         let (grid, patch, size, n) = (m.patch_grid, m.patch_size, m.image_size, m.patches());
-        let dir = self.model.dir().to_path_buf();
+        let dir = &self.dir;
         let session = self.model.relevance_session()?;
         let outputs = session
             .run(ort::inputs!["pixel_values" => &self.pixels, "text_embedding" => &self.text])
-            .map_err(|e| run_error(&dir, "relevance", &e))?;
+            .map_err(|e| run_error(dir, "relevance", &e))?;
         let (_, rel) = outputs["relevance"]
             .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(&dir, "relevance", &e))?;
+            .map_err(|e| run_error(dir, "relevance", &e))?;
         if rel.len() != n {
             return Err(run_error(
-                &dir,
+                dir,
                 "relevance",
                 &format!("relevance has {} values, expected {n}", rel.len()),
             ));

@@ -6,7 +6,7 @@ use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
-use crate::perception::clip::{dot, ClipModel, GraphKind};
+use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
 use crate::perception::common::{check_frame, finish, resolve_threshold, softmax_scaled};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::preprocess::{Preprocessor, Rect};
@@ -16,6 +16,8 @@ use crate::Error;
 #[derive(Debug)]
 pub struct PatchLocalizer {
     model: ClipModel,
+    /// Bundle folder, for error messages.
+    dir: std::path::PathBuf,
     pre: Preprocessor,
     tiles: u32,
     templates: TemplateSet,
@@ -24,6 +26,7 @@ pub struct PatchLocalizer {
     input: Tensor<f32>,
     goal: Vec<f32>,
     probs: Vec<f32>,
+    rects: Vec<Rect>,
 }
 
 impl PatchLocalizer {
@@ -55,6 +58,8 @@ impl PatchLocalizer {
             input,
             goal: Vec::new(),
             probs: vec![0.0; n],
+            rects: Vec::with_capacity(n),
+            dir: model.dir().to_path_buf(),
             model,
         })
     }
@@ -102,9 +107,9 @@ impl Localizer for PatchLocalizer {
         }
         let n = (self.tiles * self.tiles) as usize;
         let len = self.pre.tensor_len();
-        let tiles: Vec<Rect> = (0..n as u32)
-            .map(|i| self.tile(i, frame.width, frame.height))
-            .collect();
+        let mut tiles = std::mem::take(&mut self.rects);
+        tiles.clear();
+        tiles.extend((0..n as u32).map(|i| self.tile(i, frame.width, frame.height)));
         {
             let (_, data) = self.input.extract_tensor_mut();
             for (i, rect) in tiles.iter().enumerate() {
@@ -119,17 +124,17 @@ impl Localizer for PatchLocalizer {
         }
         let d = self.model.manifest().embed_dim;
         let scale = self.model.manifest().logit_scale;
-        let dir = self.model.dir().to_path_buf();
+        let dir = &self.dir;
         let session = self.model.image_session()?;
         let outputs = session
             .run(ort::inputs!["pixel_values" => &self.input])
-            .map_err(|e| crate::perception::clip::run_error(&dir, "image", &e))?;
+            .map_err(|e| run_error(dir, "image", &e))?;
         let (_, emb) = outputs["image_embeddings"]
             .try_extract_tensor::<f32>()
-            .map_err(|e| crate::perception::clip::run_error(&dir, "image", &e))?;
+            .map_err(|e| run_error(dir, "image", &e))?;
         if emb.len() != n * d {
             return Err(crate::perception::clip::run_error(
-                &dir,
+                dir,
                 "image",
                 &format!(
                     "image_embeddings has {} values, expected {}",
@@ -150,6 +155,7 @@ impl Localizer for PatchLocalizer {
                 out[row + rect.x as usize..row + (rect.x + rect.width) as usize].fill(*p);
             }
         }
+        self.rects = tiles;
         finish(out, frame.width, self.threshold, self.center);
         Ok(())
     }
