@@ -13,7 +13,13 @@ import pytest
 from cow_tools import reference as ref
 from cow_tools.cli import main
 from cow_tools.clip_config import ClipConfig, ConfigError
-from cow_tools.fixture import build_word_tokenizer, clip_preprocess, write_tiny_clip
+from cow_tools.fixture import (
+    build_clip_style_bpe,
+    build_word_tokenizer,
+    clip_preprocess,
+    write_bpe_fixture,
+    write_tiny_clip,
+)
 from cow_tools.state_dict import load_state_dict, save_npz
 
 TEMPLATES = ["a photo of a {}.", "a bad photo of the {}."]
@@ -141,3 +147,13 @@ def test_vision_weights_are_stored_once(tmp_path: Path) -> None:
     assert (out / "weights.bin").stat().st_size < stored + 64 * 100
     logical = sum(int(length) for f in ["image.onnx", "relevance.onnx"] for _, length in external(f).values())
     assert (out / "weights.bin").stat().st_size < logical
+
+
+def test_bpe_fixture_is_deterministic_and_splits_like_clip(tmp_path: Path) -> None:
+    a = write_bpe_fixture(tmp_path / "a")
+    b = write_bpe_fixture(tmp_path / "b")
+    for name in ["clip_bpe.json", "clip_bpe_expected.json"]:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    tok = build_clip_style_bpe()
+    tokens = tok.encode("Mug's!", add_special_tokens=False).tokens
+    assert "".join(tokens).replace("</w>", "|") == "mug|'s|!|"

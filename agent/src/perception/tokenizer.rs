@@ -120,7 +120,7 @@ impl ClipTokenizer {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::perception::manifest::Manifest;
+    use crate::perception::manifest::{Manifest, TokenizerSpec};
 
     fn fixture() -> ClipTokenizer {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_clip");
@@ -160,6 +160,39 @@ mod tests {
         let n = t.encode_into(&long, &mut ids).unwrap();
         assert_eq!(n, t.context_length());
         assert_eq!(ids[t.context_length() - 1], i64::from(t.eot));
+    }
+
+    /// A byte-level BPE with OpenAI CLIP's tokenizer.json structure (split
+    /// regex needing fancy-regex, NFC, byte level, `</w>` suffix) gives the
+    /// same ids as Python's tokenizers.
+    #[test]
+    fn clip_style_bpe_matches_python() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tokenizers");
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("clip_bpe_expected.json")).unwrap(),
+        )
+        .unwrap();
+        let spec = TokenizerSpec {
+            file: "clip_bpe.json".into(),
+            sot_id: expected["sot_id"].as_u64().unwrap() as u32,
+            eot_id: expected["eot_id"].as_u64().unwrap() as u32,
+            pad_id: 0,
+        };
+        let t = ClipTokenizer::load(&dir, &spec, 32).unwrap();
+        for sample in expected["samples"].as_array().unwrap() {
+            let want: Vec<i64> = sample["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+                .collect();
+            let mut ids = vec![0i64; 32];
+            let n = t
+                .encode_into(sample["text"].as_str().unwrap(), &mut ids)
+                .unwrap();
+            assert_eq!(n, want.len() + 2);
+            assert_eq!(&ids[1..n - 1], want.as_slice(), "{}", sample["text"]);
+        }
     }
 
     #[test]

@@ -18,7 +18,15 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+from tokenizers import (
+    Regex,
+    Tokenizer,
+    decoders,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+)
 
 from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD, export_bundle
 from cow_tools.clip_config import ClipConfig
@@ -284,6 +292,72 @@ def write_preprocess_fixture(out_dir: Path) -> Path:
     return out_dir
 
 
+CLIP_SPLIT = r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
+BPE_SAMPLES = [
+    "A photo of an Alarm-Clock's 42 mugs!",
+    "a   photo of a\tSPRAY bottle.",
+    "the garbage can's lid, near the TV",
+    "Caf\u00e9 cr\u00e8me \u2014 espresso machine",
+]
+
+
+def build_clip_style_bpe() -> Tokenizer:
+    """A small byte-level BPE with the structure of OpenAI CLIP's ``tokenizer.json``
+    (NFC + whitespace squeeze + lowercase, CLIP's split regex, byte-level, ``</w>``
+    word suffix). Merges are built deterministically: each word of the category
+    names, templates and samples is merged left to right into one token."""
+    normalizer = normalizers.Sequence(
+        [normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()]
+    )
+    pre = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(CLIP_SPLIT), behavior="removed", invert=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ]
+    )
+    words: set[str] = set()
+    for text in [*CATEGORY_NAMES, *BPE_SAMPLES, EXTRA_WORDS]:
+        words.update(w for w, _ in pre.pre_tokenize_str(normalizer.normalize_str(text)))
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    vocab: dict[str, int] = {}
+    for token in [*alphabet, *(c + "</w>" for c in alphabet)]:
+        vocab.setdefault(token, len(vocab))
+    merges: list[tuple[str, str]] = []
+    for word in sorted(words):
+        symbols = list(word)
+        symbols[-1] += "</w>"
+        current = symbols[0]
+        for sym in symbols[1:]:
+            if (current, sym) not in merges:
+                merges.append((current, sym))
+            current += sym
+            vocab.setdefault(current, len(vocab))
+    vocab[SOT] = len(vocab)
+    vocab[EOT] = len(vocab)
+    tok = Tokenizer(models.BPE(vocab, merges, unk_token=EOT, end_of_word_suffix="</w>"))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens([SOT, EOT])
+    return tok
+
+
+def write_bpe_fixture(out_dir: Path) -> Path:
+    """``clip_bpe.json`` and the ids Python's tokenizers gives for :data:`BPE_SAMPLES`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tok = build_clip_style_bpe()
+    tok.save(str(out_dir / "clip_bpe.json"), pretty=False)
+    expected = {
+        "sot_id": tok.token_to_id(SOT),
+        "eot_id": tok.token_to_id(EOT),
+        "samples": [{"text": t, "ids": tok.encode(t, add_special_tokens=False).ids} for t in BPE_SAMPLES],
+    }
+    with open(out_dir / "clip_bpe_expected.json", "w", encoding="utf-8") as f:
+        json.dump(expected, f)
+        f.write("\n")
+    return out_dir
+
+
 def write_all(repo: Path) -> None:
     """Regenerates every fixture under ``repo/agent/tests/fixtures``."""
     templates = read_templates(repo / "agent/src/perception/imagenet_templates.txt")
@@ -291,3 +365,4 @@ def write_all(repo: Path) -> None:
     write_tiny_clip(fixtures / "tiny_clip", templates)
     write_red_clip(fixtures / "red_clip", templates)
     write_preprocess_fixture(fixtures / "preprocess")
+    write_bpe_fixture(fixtures / "tokenizers")
