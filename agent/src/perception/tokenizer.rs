@@ -38,9 +38,16 @@ impl ClipTokenizer {
         context_length: usize,
     ) -> Result<ClipTokenizer, Error> {
         let path = dir.join(&spec.file);
-        let inner = Tokenizer::from_file(&path).map_err(|e| Error::Bundle {
+        let mut inner = Tokenizer::from_file(&path).map_err(|e| Error::Bundle {
             bundle: dir.display().to_string(),
             message: format!("{}: {e}", path.display()),
+        })?;
+        // Layout (SOT, EOT, padding, truncation) is done here, as OpenCLIP does;
+        // settings a tokenizer.json may carry for other uses must not interfere.
+        inner.with_padding(None);
+        inner.with_truncation(None).map_err(|e| Error::Bundle {
+            bundle: dir.display().to_string(),
+            message: format!("{}: disabling truncation: {e}", path.display()),
         })?;
         let vocab = inner.get_vocab_size(true) as u32;
         for (what, id) in [
