@@ -157,3 +157,11 @@ def test_bpe_fixture_is_deterministic_and_splits_like_clip(tmp_path: Path) -> No
     tok = build_clip_style_bpe()
     tokens = tok.encode("Mug's!", add_special_tokens=False).tokens
     assert "".join(tokens).replace("</w>", "|") == "mug|'s|!|"
+
+
+def test_logit_scale_comes_from_the_weights() -> None:
+    from cow_tools.bundle import logit_scale_of
+
+    assert logit_scale_of({}) == 100.0
+    assert abs(logit_scale_of({"logit_scale": np.array(np.log(50.0))}) - 50.0) < 1e-4
+    assert logit_scale_of({"logit_scale": np.array(9.0)}) == 100.0

@@ -45,6 +45,7 @@ def manifest_for(
     thresholds: dict[str, float] | None = None,
     templates: str = "single",
     fp16: bool = False,
+    logit_scale: float = 100.0,
 ) -> dict[str, Any]:
     """The manifest dictionary of a bundle exported from ``cfg``."""
     v, t, d = cfg.vision, cfg.text, cfg.embed_dim
@@ -61,7 +62,7 @@ def manifest_for(
         "image_std": list(OPENAI_STD),
         "embed_dim": d,
         "context_length": t.context_length,
-        "logit_scale": 100.0,
+        "logit_scale": logit_scale,
         "tokenizer": {"file": "tokenizer.json", "sot_id": sot_id, "eot_id": eot_id, "pad_id": pad_id},
         "templates": templates,
         "graphs": {
@@ -102,6 +103,13 @@ def _token_id(tokenizer: dict[str, Any], token: str) -> int:
     if isinstance(vocab, dict) and token in vocab:
         return int(vocab[token])
     raise ValueError(f"tokenizer has no token {token!r}")
+
+
+def logit_scale_of(params: dict[str, NDArray[np.floating]]) -> float:
+    """``exp(logit_scale)`` of the weights, capped at 100 as CLIP does; 100 when absent."""
+    if "logit_scale" not in params:
+        return 100.0
+    return float(min(np.exp(float(np.asarray(params["logit_scale"]).reshape(-1)[0])), 100.0))
 
 
 def max_token_id(tokenizer: dict[str, Any]) -> int:
@@ -155,7 +163,9 @@ def export_bundle(
         onnx.save_model(model, str(out_dir / file))
     if tokenizer_json.resolve() != (out_dir / "tokenizer.json").resolve():
         shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
-    manifest = manifest_for(cfg, name, sot_id, eot_id, pad_id, thresholds, fp16=fp16)
+    manifest = manifest_for(
+        cfg, name, sot_id, eot_id, pad_id, thresholds, fp16=fp16, logit_scale=logit_scale_of(params)
+    )
     with open(out_dir / "manifest.json", "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -214,6 +214,7 @@ def red_params(cfg: ClipConfig, red_id: int) -> dict[str, NDArray[np.float32]]:
     params["token_embedding.weight"][red_id, 0] = 30.0
     params["text_projection"][3, 0] = 1.0
     params["text_projection"][1, 1] = 0.01
+    params["logit_scale"] = np.array(np.log(100.0), dtype=np.float32)
     return params
 
 
