@@ -8,7 +8,7 @@
 //! and [`DenseLocalizer`] (MaskCLIP-style patch embeddings).
 //! [`build_localizer`] picks one from a [`LocalizerConfig`].
 //!
-//! The ONNX Runtime library is found as described in [`runtime`].
+//! The ONNX Runtime library is found as described in [`runtime::library`].
 
 pub mod center;
 pub mod clip;

@@ -1,7 +1,6 @@
-//! ONNX Runtime: finding the shared library, the process-wide environment,
-//! and sessions on the requested device.
+//! Finding and loading the ONNX Runtime shared library (`load-dynamic`).
 //!
-//! The library (`load-dynamic`) is searched in this order:
+//! Search order:
 //! 1. the config field `runtime.onnxruntime`;
 //! 2. the `ORT_DYLIB_PATH` environment variable;
 //! 3. the project's virtual environment:
@@ -15,58 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use ort::environment::Environment;
-use ort::ep::ExecutionProvider as _;
-use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
-use ort::session::Session;
 
-use crate::perception::config::{GraphOptLevel, Precision, RuntimeConfig};
 use crate::Error;
 
-/// Where a session runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Device {
-    /// The CPU execution provider.
-    Cpu,
-    /// The CUDA execution provider on the given GPU.
-    Cuda(i32),
-}
-
-impl Device {
-    /// Parses `"cpu"` or `"cuda:N"` (`"cuda"` means `cuda:0`).
-    pub fn parse(s: &str) -> Result<Device, Error> {
-        let s = s.trim();
-        if s.eq_ignore_ascii_case("cpu") {
-            return Ok(Device::Cpu);
-        }
-        if s.eq_ignore_ascii_case("cuda") {
-            return Ok(Device::Cuda(0));
-        }
-        if let Some(n) = s.strip_prefix("cuda:") {
-            return n
-                .parse::<i32>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .map(Device::Cuda)
-                .ok_or_else(|| {
-                    Error::Config(format!("device {s:?}: GPU index must be a number >= 0"))
-                });
-        }
-        Err(Error::Config(format!(
-            "device {s:?} is not \"cpu\" or \"cuda:N\""
-        )))
-    }
-}
-
-impl std::fmt::Display for Device {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Device::Cpu => f.write_str("cpu"),
-            Device::Cuda(n) => write!(f, "cuda:{n}"),
-        }
-    }
-}
-
-/// The inputs of the library search, separated from the process state so the
 /// search can be tested.
 #[derive(Debug, Clone, Default)]
 pub struct LibrarySearch {
@@ -229,148 +179,10 @@ fn reuse<'a>(rt: &'a Runtime, explicit: Option<&Path>) -> (&'a Environment, &'a 
     (&rt.env, rt.library.as_path())
 }
 
-/// Whether the loaded ONNX Runtime has the CUDA execution provider.
-pub fn cuda_available() -> Result<bool, Error> {
-    ort::ep::CUDA::is_available()
-        .map_err(|e| Error::Config(format!("querying ONNX Runtime providers: {e}")))
-}
-
-/// Decides the device a session really runs on: CUDA when requested and
-/// available; when it is not, an error, or the CPU with a warning if
-/// `allow_cpu_fallback`.
-pub fn resolve_device(
-    requested: Device,
-    cuda_ok: bool,
-    allow_cpu_fallback: bool,
-) -> Result<Device, Error> {
-    match requested {
-        Device::Cpu => Ok(Device::Cpu),
-        Device::Cuda(_) if cuda_ok => Ok(requested),
-        Device::Cuda(_) if allow_cpu_fallback => {
-            tracing::warn!(
-                device = %requested,
-                "CUDA execution provider unavailable in this ONNX Runtime; falling back to the CPU"
-            );
-            Ok(Device::Cpu)
-        }
-        Device::Cuda(_) => Err(Error::Config(format!(
-            "device {requested} requested but this ONNX Runtime has no CUDA execution provider \
-             (install the onnxruntime-gpu wheel and CUDA, or set runtime.allow_cpu_fallback = true, \
-             or device = \"cpu\")"
-        ))),
-    }
-}
-
-/// Opens sessions with one runtime configuration.
-#[derive(Debug, Clone)]
-pub struct SessionFactory {
-    config: RuntimeConfig,
-    device: Device,
-}
-
-impl SessionFactory {
-    /// Loads the runtime and resolves the device (CUDA availability, fallback).
-    pub fn new(config: &RuntimeConfig) -> Result<SessionFactory, Error> {
-        let requested = Device::parse(&config.device)?;
-        environment(config.onnxruntime.as_deref())?;
-        let cuda_ok = match requested {
-            Device::Cpu => false,
-            Device::Cuda(_) => cuda_available()?,
-        };
-        let device = resolve_device(requested, cuda_ok, config.allow_cpu_fallback)?;
-        Ok(SessionFactory {
-            config: config.clone(),
-            device,
-        })
-    }
-
-    /// The device sessions run on (after any fallback).
-    pub fn device(&self) -> Device {
-        self.device
-    }
-
-    /// Whether fp16 graphs should be used where a bundle has them.
-    pub fn prefer_fp16(&self) -> bool {
-        match self.config.precision {
-            Precision::Auto => matches!(self.device, Device::Cuda(_)),
-            Precision::Fp32 => false,
-            Precision::Fp16 => true,
-        }
-    }
-
-    /// A session for the ONNX file at `path`.
-    pub fn open(&self, path: &Path) -> Result<Session, Error> {
-        let (env, _) = environment(self.config.onnxruntime.as_deref())?;
-        let what = |e: &dyn std::fmt::Display| Error::Bundle {
-            bundle: path
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            message: format!("opening {}: {e}", path.display()),
-        };
-        let mut builder: SessionBuilder = Session::builder(env).map_err(|e| what(&e))?;
-        let level = match self.config.graph_opt_level {
-            GraphOptLevel::Disable => GraphOptimizationLevel::Disable,
-            GraphOptLevel::Basic => GraphOptimizationLevel::Level1,
-            GraphOptLevel::Extended => GraphOptimizationLevel::Level2,
-            GraphOptLevel::All => GraphOptimizationLevel::All,
-        };
-        builder = builder
-            .with_optimization_level(level)
-            .map_err(|e| what(&e))?;
-        if self.config.threads > 0 {
-            builder = builder
-                .with_intra_threads(self.config.threads)
-                .map_err(|e| what(&e))?;
-        }
-        if let Device::Cuda(id) = self.device {
-            let ep = ort::ep::CUDA::default()
-                .with_device_id(id)
-                .build()
-                .error_on_failure();
-            builder = match builder.with_execution_providers([ep]) {
-                Ok(b) => b,
-                Err(e) if self.config.allow_cpu_fallback => {
-                    tracing::warn!(
-                        device = %self.device,
-                        error = %e,
-                        model = %path.display(),
-                        "CUDA execution provider failed to register; running this graph on the CPU"
-                    );
-                    e.recover()
-                }
-                Err(e) => return Err(what(&e)),
-            };
-        }
-        builder.commit_from_file(path).map_err(|e| what(&e))
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn device_parses() {
-        assert_eq!(Device::parse("cpu").unwrap(), Device::Cpu);
-        assert_eq!(Device::parse("cuda").unwrap(), Device::Cuda(0));
-        assert_eq!(Device::parse("cuda:2").unwrap(), Device::Cuda(2));
-        assert!(Device::parse("cuda:x").is_err());
-        assert!(Device::parse("tpu")
-            .unwrap_err()
-            .to_string()
-            .contains("tpu"));
-    }
-
-    #[test]
-    fn cuda_fallback_rules() {
-        let cuda = Device::Cuda(0);
-        assert_eq!(resolve_device(cuda, true, false).unwrap(), cuda);
-        assert_eq!(resolve_device(cuda, false, true).unwrap(), Device::Cpu);
-        let err = resolve_device(cuda, false, false).unwrap_err().to_string();
-        assert!(err.contains("allow_cpu_fallback"), "{err}");
-    }
 
     #[test]
     fn missing_library_names_places_and_install_command() {
