@@ -83,11 +83,15 @@ def test_cli_exports_npz(tmp_path: Path) -> None:
     save_npz(ref.random_params(cfg, seed=1), tmp_path / "w.npz")
     assert set(load_state_dict(tmp_path / "w.npz")) == set(ref.random_params(cfg, seed=1))
     argv = ["clip", "--state-dict", str(tmp_path / "w.npz"), "--config", str(tmp_path / "cfg.json")]
-    argv += ["--tokenizer", str(tmp_path / "tok.json"), "--out", str(tmp_path / "bundle")]
+    argv += ["--tokenizer", str(tmp_path / "tok.json"), "--out", str(tmp_path / "bundle"), "--fp16"]
     assert main(argv) == 0
     manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
     assert manifest["patch_grid"] == [2, 2]
     assert manifest["architecture"]["quick_gelu"] is True
+    assert manifest["graphs"]["image"]["fp16_file"] == "image_fp16.onnx"
+    for graph in manifest["graphs"].values():
+        sess = ort.InferenceSession(str(tmp_path / "bundle" / graph["fp16_file"]))
+        assert [i.name for i in sess.get_inputs()] == [i["name"] for i in graph["inputs"]]
 
 
 def test_cli_reports_missing_parameter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
