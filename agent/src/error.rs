@@ -36,4 +36,24 @@ pub enum Error {
         /// The cause.
         source: serde_json::Error,
     },
+    /// The ONNX Runtime shared library could not be found or loaded.
+    #[error(
+        "ONNX Runtime library not found: {reason}. Install it with `make setup` (creates .venv with the \
+         onnxruntime wheel) or `pip install onnxruntime==1.31.1`, or point ORT_DYLIB_PATH or the config \
+         field `onnxruntime` at libonnxruntime.so. Looked at: {looked_at}"
+    )]
+    OnnxRuntimeMissing {
+        /// Why the search failed (nothing found, or the file failed to load).
+        reason: String,
+        /// Every place that was looked at, comma separated.
+        looked_at: String,
+    },
+    /// A model bundle is malformed or disagrees with its manifest.
+    #[error("model bundle {bundle}: {message}")]
+    Bundle {
+        /// Bundle folder.
+        bundle: String,
+        /// What is wrong, naming the file, graph or field.
+        message: String,
+    },
 }

@@ -7,6 +7,7 @@ pub mod cow;
 pub mod error;
 pub mod eval;
 pub mod localize;
+pub mod perception;
 pub mod random;
 pub mod record;
 pub mod replay;

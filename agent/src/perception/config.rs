@@ -1,0 +1,223 @@
+//! Configuration of the CLIP localizers and of the ONNX Runtime sessions they
+//! use. Every field has a default, so an empty TOML table is a valid config.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Which CLIP localizer to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalizerKind {
+    /// CoW's CLIP-Patch: k x k tiles, softmax over tile-goal logits.
+    Patch,
+    /// CoW's CLIP-Grad: Chefer relevance of the last attention layer.
+    Grad,
+    /// MaskCLIP-style dense patch embeddings against goal and background prompts.
+    Dense,
+}
+
+impl LocalizerKind {
+    /// The name used in configs and results (`"patch"`, `"grad"`, `"dense"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LocalizerKind::Patch => "patch",
+            LocalizerKind::Grad => "grad",
+            LocalizerKind::Dense => "dense",
+        }
+    }
+
+    /// Default threshold when neither the config nor the bundle gives one:
+    /// CoW's ViT-B/32 RoboTHOR values (0.875 patch, 0.625 grad); dense has no
+    /// published value and uses 0.5, the point where the goal wins its softmax
+    /// against the background prompts.
+    pub fn default_threshold(self) -> f32 {
+        match self {
+            LocalizerKind::Patch => 0.875,
+            LocalizerKind::Grad => 0.625,
+            LocalizerKind::Dense => 0.5,
+        }
+    }
+}
+
+/// Prompt templates applied to the goal text; embeddings of all templates are
+/// averaged and renormalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateSet {
+    /// `"a photo of a {}."`.
+    Single,
+    /// The 80 ImageNet templates of the CLIP paper.
+    Imagenet80,
+}
+
+/// How a frame is fitted into the model's square input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResizeMode {
+    /// OpenAI CLIP: shorter side to the input size (bicubic), centre crop.
+    /// Pixels outside the crop get confidence 0.
+    Crop,
+    /// Pad to a square with the mean colour, then resize: every pixel is seen.
+    Pad,
+}
+
+/// Graph optimisation level of ONNX Runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphOptLevel {
+    /// No optimisation.
+    Disable,
+    /// Constant folding and redundant-node removal.
+    Basic,
+    /// Plus complex fusions.
+    Extended,
+    /// Everything, including layout optimisations.
+    All,
+}
+
+/// Where and how ONNX Runtime runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeConfig {
+    /// Path of `libonnxruntime.so`; when absent, `ORT_DYLIB_PATH`, then the
+    /// project's `.venv` (searched from the current directory and from the
+    /// executable's ancestors) are tried.
+    pub onnxruntime: Option<PathBuf>,
+    /// `"cpu"` or `"cuda:N"`.
+    pub device: String,
+    /// When CUDA is requested but unavailable: warn and run on the CPU (true)
+    /// or fail (false, the default).
+    pub allow_cpu_fallback: bool,
+    /// Intra-op threads per session; 0 lets ONNX Runtime choose.
+    pub threads: usize,
+    /// Graph optimisation level.
+    pub graph_opt_level: GraphOptLevel,
+    /// Which graph variant to run: `auto` (the bundle's fp16 graphs on CUDA
+    /// where it has them, fp32 otherwise), `fp32`, or `fp16` (also on the CPU).
+    pub precision: Precision,
+}
+
+/// Numeric precision of the graphs a session runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// fp16 graphs on CUDA when the bundle has them, else fp32.
+    Auto,
+    /// Always the fp32 graphs.
+    Fp32,
+    /// The fp16 graphs wherever the bundle has them (a warning names those it lacks).
+    Fp16,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            onnxruntime: None,
+            device: "cpu".to_string(),
+            allow_cpu_fallback: false,
+            threads: 1,
+            graph_opt_level: GraphOptLevel::All,
+            precision: Precision::Auto,
+        }
+    }
+}
+
+/// Configuration of one CLIP localizer (`[localizer]` in a run config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalizerConfig {
+    /// Which localizer.
+    pub kind: LocalizerKind,
+    /// Model bundle folder (manifest.json, ONNX graphs, tokenizer.json).
+    pub bundle: PathBuf,
+    /// ONNX Runtime settings.
+    pub runtime: RuntimeConfig,
+    /// Prompt templates; `None` uses the bundle's recommendation.
+    pub templates: Option<TemplateSet>,
+    /// Confidence threshold; `None` uses the bundle's recommended value for
+    /// this localizer, else [`LocalizerKind::default_threshold`].
+    pub threshold: Option<f32>,
+    /// CoW's "center" mode: reduce the thresholded mask to the single pixel
+    /// nearest the mask centroid.
+    pub center: bool,
+    /// Tiles per side for the patch localizer (CoW: 3).
+    pub tiles: u32,
+    /// How frames are fitted into the model input.
+    pub resize: ResizeMode,
+    /// Background prompts the dense localizer compares the goal against.
+    pub background_prompts: Vec<String>,
+    /// Softmax temperature (logit scale) of the dense localizer.
+    pub dense_logit_scale: f32,
+    /// Factor applied to Chefer relevance before clamping to [0, 1] (CoW: 10).
+    pub grad_scale: f32,
+}
+
+/// Default background prompts of the dense localizer: things every indoor
+/// frame has that are not the goal.
+pub const DEFAULT_BACKGROUND_PROMPTS: [&str; 8] = [
+    "background",
+    "wall",
+    "floor",
+    "ceiling",
+    "door",
+    "window",
+    "furniture",
+    "room",
+];
+
+impl Default for LocalizerConfig {
+    fn default() -> Self {
+        LocalizerConfig {
+            kind: LocalizerKind::Patch,
+            bundle: PathBuf::from("models/clip"),
+            runtime: RuntimeConfig::default(),
+            templates: None,
+            threshold: None,
+            center: false,
+            tiles: 3,
+            resize: ResizeMode::Crop,
+            background_prompts: DEFAULT_BACKGROUND_PROMPTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            dense_logit_scale: 100.0,
+            grad_scale: 10.0,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_json_is_the_default() {
+        let c: LocalizerConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(c, LocalizerConfig::default());
+        assert_eq!(c.tiles, 3);
+        assert_eq!(c.runtime.device, "cpu");
+    }
+
+    #[test]
+    fn fields_parse_and_unknown_fields_are_rejected() {
+        let c: LocalizerConfig = serde_json::from_str(
+            r#"{"kind": "grad", "threshold": 0.4, "templates": "imagenet80",
+                "runtime": {"device": "cuda:1", "allow_cpu_fallback": true, "graph_opt_level": "basic"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.kind, LocalizerKind::Grad);
+        assert_eq!(c.threshold, Some(0.4));
+        assert_eq!(c.templates, Some(TemplateSet::Imagenet80));
+        assert_eq!(c.runtime.graph_opt_level, GraphOptLevel::Basic);
+        let err = serde_json::from_str::<LocalizerConfig>(r#"{"tile": 3}"#).unwrap_err();
+        assert!(err.to_string().contains("tile"), "{err}");
+    }
+
+    #[test]
+    fn default_thresholds_follow_cow() {
+        assert_eq!(LocalizerKind::Patch.default_threshold(), 0.875);
+        assert_eq!(LocalizerKind::Grad.default_threshold(), 0.625);
+    }
+}

@@ -1,0 +1,158 @@
+//! Dense CLIP (MaskCLIP-style): `image.onnx` also returns one unit embedding
+//! per patch from the last layer's value path. Each patch is compared (cosine)
+//! with the goal embedding and with the embeddings of background prompts
+//! ("wall", "floor", ...); the goal's probability under a softmax with the
+//! logit scale (100 for CLIP) is the patch's confidence, upsampled
+//! bilinearly to the frame. One image pass per frame.
+
+use ort::value::Tensor;
+use sim_bridge::{Capabilities, Frame};
+
+use crate::localize::{Goal, Localizer};
+use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
+use crate::perception::common::{check_frame, finish, resolve_threshold, softmax_scaled};
+use crate::perception::config::{LocalizerConfig, TemplateSet};
+use crate::perception::grid::GridUpsampler;
+use crate::perception::preprocess::{Preprocessor, Rect};
+use crate::Error;
+
+/// The dense localizer.
+#[derive(Debug)]
+pub struct DenseLocalizer {
+    model: ClipModel,
+    /// Bundle folder, for error messages.
+    dir: std::path::PathBuf,
+    pre: Preprocessor,
+    templates: TemplateSet,
+    threshold: f32,
+    center: bool,
+    logit_scale: f32,
+    pixels: Tensor<f32>,
+    /// Goal embedding first, then one per background prompt, `embed_dim` each.
+    classes: Vec<f32>,
+    backgrounds: Vec<String>,
+    has_goal: bool,
+    logits: Vec<f32>,
+    grid_values: Vec<f32>,
+    upsampler: GridUpsampler,
+}
+
+impl DenseLocalizer {
+    /// Loads the bundle (text and image graphs) and embeds the background prompts.
+    pub fn new(config: &LocalizerConfig) -> Result<DenseLocalizer, Error> {
+        if config.background_prompts.is_empty() {
+            return Err(Error::Config(
+                "dense localizer needs at least one background prompt".to_string(),
+            ));
+        }
+        let model = ClipModel::load(&config.bundle, &config.runtime, &[GraphKind::Image])?;
+        let m = model.manifest();
+        let s = m.image_size as usize;
+        let pre = Preprocessor::new(m.image_size, m.image_mean, m.image_std, config.resize);
+        let pixels = Tensor::from_array(([1, 3, s, s], vec![0.0f32; 3 * s * s]))
+            .map_err(|e| model.run_error("image", &e))?;
+        Ok(DenseLocalizer {
+            pre,
+            templates: config
+                .templates
+                .unwrap_or_else(|| model.default_templates()),
+            threshold: resolve_threshold(config, m)?,
+            center: config.center,
+            logit_scale: config.dense_logit_scale,
+            pixels,
+            classes: Vec::new(),
+            backgrounds: config.background_prompts.clone(),
+            has_goal: false,
+            logits: vec![0.0; 1 + config.background_prompts.len()],
+            grid_values: vec![0.0; m.patches()],
+            upsampler: GridUpsampler::default(),
+            dir: model.dir().to_path_buf(),
+            model,
+        })
+    }
+}
+
+impl Localizer for DenseLocalizer {
+    fn name(&self) -> &str {
+        "dense"
+    }
+
+    fn set_goal(&mut self, goal: &Goal, _capabilities: &Capabilities) -> Result<(), Error> {
+        self.classes.clear();
+        let g = self
+            .model
+            .goal_embedding(&goal.text, self.templates)?
+            .to_vec();
+        self.classes.extend_from_slice(&g);
+        for b in &self.backgrounds {
+            let e = self.model.goal_embedding(b, self.templates)?;
+            self.classes.extend_from_slice(e);
+        }
+        self.has_goal = true;
+        Ok(())
+    }
+
+    fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
+        check_frame("dense", frame, out)?;
+        if !self.has_goal {
+            return Err(Error::Config(
+                "dense localizer: localize called before set_goal".into(),
+            ));
+        }
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            width: frame.width,
+            height: frame.height,
+        };
+        let geometry = {
+            let (_, data) = self.pixels.extract_tensor_mut();
+            self.pre
+                .run(&frame.rgb, frame.width, frame.height, whole, data)?
+        };
+        let m = self.model.manifest();
+        let (grid, patch, size, n, d) = (
+            m.patch_grid,
+            m.patch_size,
+            m.image_size,
+            m.patches(),
+            m.embed_dim,
+        );
+        let dir = &self.dir;
+        let session = self.model.image_session()?;
+        let outputs = session
+            .run(ort::inputs!["pixel_values" => &self.pixels])
+            .map_err(|e| run_error(dir, "image", &e))?;
+        let (_, dense) = outputs["patch_embeddings"]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| run_error(dir, "image", &e))?;
+        if dense.len() != n * d {
+            return Err(run_error(
+                dir,
+                "image",
+                &format!(
+                    "patch_embeddings has {} values, expected {}",
+                    dense.len(),
+                    n * d
+                ),
+            ));
+        }
+        for (g, p) in self.grid_values.iter_mut().zip(dense.chunks_exact(d)) {
+            for (l, c) in self.logits.iter_mut().zip(self.classes.chunks_exact(d)) {
+                *l = dot(p, c);
+            }
+            softmax_scaled(&mut self.logits, self.logit_scale);
+            *g = self.logits[0];
+        }
+        drop(outputs);
+        self.upsampler
+            .prepare(frame.width, frame.height, &geometry, grid, patch, size);
+        self.upsampler.apply(&self.grid_values, out);
+        finish(out, frame.width, self.threshold, self.center);
+        Ok(())
+    }
+
+    fn threshold(&self) -> f32 {
+        self.threshold
+    }
+}
