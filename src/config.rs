@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use agent::cow::CowConfig;
+use agent::perception::LocalizerConfig;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use sim_bridge::episodes::Split;
@@ -93,10 +94,14 @@ pub struct AgentSection {
     /// `"cow"` (the CoW agent) or `"random"` (the uniform random baseline).
     pub kind: String,
     /// Localizer of the CoW agent: `"oracle"` (ground truth from the
-    /// simulator's semantic frames).
+    /// simulator's semantic frames), or a CLIP localizer through ONNX
+    /// Runtime: `"patch"`, `"grad"`, `"dense"` (settings in `[agent.clip]`).
     pub localizer: String,
     /// The CoW agent's settings (`[agent.cow]`).
     pub cow: CowConfig,
+    /// Settings of the CLIP localizers (`[agent.clip]`): model bundle,
+    /// ONNX Runtime device and threads, templates, threshold.
+    pub clip: LocalizerConfig,
 }
 
 impl Default for AgentSection {
@@ -105,6 +110,7 @@ impl Default for AgentSection {
             kind: "cow".into(),
             localizer: "oracle".into(),
             cow: CowConfig::default(),
+            clip: LocalizerConfig::default(),
         }
     }
 }
@@ -154,7 +160,7 @@ impl Config {
 }
 
 /// Localizers the binary can build.
-pub const LOCALIZERS: &[&str] = &["oracle"];
+pub const LOCALIZERS: &[&str] = &["oracle", "patch", "grad", "dense"];
 
 /// Parses a split name.
 pub fn parse_split(s: &str) -> anyhow::Result<Split> {

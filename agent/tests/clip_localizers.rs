@@ -248,15 +248,16 @@ fn red_goal_lands_on_the_red_square_for_every_localizer() {
 
 #[test]
 fn center_mode_keeps_one_pixel_on_the_goal() {
+    use agent::localize::center::reduce_to_center;
     let frame = red_square_frame(96, 64, 64, 88, 8, 30);
     for kind in [LocalizerKind::Grad, LocalizerKind::Dense] {
         let mut cfg = config(kind, "red_clip");
         cfg.resize = ResizeMode::Pad;
-        cfg.center = true;
         let mut loc = must(build_localizer(&cfg));
         loc.set_goal(&goal("red"), &caps()).unwrap();
         let mut out = vec![0.0; frame.pixels()];
         loc.localize(&frame, &mut out).unwrap();
+        reduce_to_center(&mut out, 96, loc.threshold());
         let kept: Vec<usize> = (0..out.len()).filter(|i| out[*i] > 0.0).collect();
         assert_eq!(kept.len(), 1, "{kind:?}");
         let (x, y) = (kept[0] % 96, kept[0] / 96);

@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 
 use agent::cow::CowAgent;
 use agent::localize::{Localizer, OracleLocalizer};
+use agent::perception::LocalizerKind;
 use agent::random::RandomAgent;
 use agent::results::EpisodeRecord;
 use agent::Agent;
@@ -27,7 +28,22 @@ pub fn apply_localizer_override(
 pub fn build_localizer(config: &Config) -> anyhow::Result<Box<dyn Localizer>> {
     match config.agent.localizer.as_str() {
         "oracle" => Ok(Box::new(OracleLocalizer::new())),
-        other => bail!("unknown localizer {other:?}"),
+        name => {
+            let kind = match name {
+                "patch" => LocalizerKind::Patch,
+                "grad" => LocalizerKind::Grad,
+                "dense" => LocalizerKind::Dense,
+                other => bail!("unknown localizer {other:?}"),
+            };
+            let mut clip = config.agent.clip.clone();
+            clip.kind = kind;
+            agent::perception::build_localizer(&clip).with_context(|| {
+                format!(
+                    "building the {name} localizer from {}",
+                    clip.bundle.display()
+                )
+            })
+        }
     }
 }
 

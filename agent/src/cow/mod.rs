@@ -210,7 +210,8 @@ impl Agent for CowAgent {
             let t = Instant::now();
             self.localizer.localize(frame, &mut self.confidence)?;
             if self.config.center {
-                reduce_to_center(&mut self.confidence, frame.width as usize, self.threshold);
+                let _kept =
+                    reduce_to_center(&mut self.confidence, frame.width as usize, self.threshold);
             }
             cost.localize_ms = ms(t);
 

@@ -1,74 +1,92 @@
-//! CoW's "center" mode, available for every localizer: the thresholded mask
-//! is reduced to the single pixel of the mask nearest the mask centroid, so
-//! that one goal point (not a blob) is projected into the map.
+//! CoW's "center" option: reduce the thresholded mask to its single pixel
+//! nearest the mask centroid, so the policy aims at one point of the goal.
 
-/// Keeps only the mask pixel (confidence above `threshold`) nearest the
-/// centroid of all mask pixels, and zeroes every other pixel. A frame
-/// without mask pixels is left all below the threshold (unchanged).
-pub fn reduce_to_center(confidence: &mut [f32], width: usize, threshold: f32) {
+/// Keeps only the above-`threshold` pixel of `conf` (row-major, `width` wide)
+/// nearest the centroid of all above-threshold pixels; every other pixel is
+/// set to 0. Leaves `conf` unchanged when no pixel is above the threshold.
+/// Returns the kept pixel `(column, row)`.
+pub fn reduce_to_center(conf: &mut [f32], width: usize, threshold: f32) -> Option<(usize, usize)> {
     if width == 0 {
-        return;
+        return None;
     }
-    let (mut sx, mut sy, mut n) = (0.0_f64, 0.0_f64, 0usize);
-    for (i, &c) in confidence.iter().enumerate() {
-        if c > threshold {
-            sx += (i % width) as f64;
-            sy += (i / width) as f64;
-            n += 1;
-        }
+    let (mut sx, mut sy, mut n) = (0.0f64, 0.0f64, 0usize);
+    for (i, _) in conf.iter().enumerate().filter(|(_, c)| **c > threshold) {
+        sx += (i % width) as f64;
+        sy += (i / width) as f64;
+        n += 1;
     }
     if n == 0 {
-        return;
+        return None;
     }
     let (cx, cy) = (sx / n as f64, sy / n as f64);
-    let mut best = (f64::INFINITY, 0usize);
-    for (i, &c) in confidence.iter().enumerate() {
-        if c > threshold {
-            let d = ((i % width) as f64 - cx).powi(2) + ((i / width) as f64 - cy).powi(2);
-            if d < best.0 {
-                best = (d, i);
-            }
+    let mut best: Option<(usize, f64)> = None;
+    for (i, _) in conf.iter().enumerate().filter(|(_, c)| **c > threshold) {
+        let dx = (i % width) as f64 - cx;
+        let dy = (i / width) as f64 - cy;
+        let d = dx * dx + dy * dy;
+        if best.is_none_or(|(_, bd)| d < bd) {
+            best = Some((i, d));
         }
     }
-    let keep = confidence[best.1];
-    confidence.fill(0.0);
-    confidence[best.1] = keep;
+    let (keep, _) = best?;
+    let value = conf[keep];
+    conf.fill(0.0);
+    conf[keep] = value;
+    Some((keep % width, keep / width))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The kept pixel was above the threshold, kept its value, and is the
+        /// only non-zero pixel left.
+        #[test]
+        fn keeps_exactly_one_mask_pixel(
+            w in 1usize..20, cells in proptest::collection::vec(0.0f32..1.0, 1..400),
+        ) {
+            let mut c = cells.clone();
+            let kept = reduce_to_center(&mut c, w, 0.5);
+            match kept {
+                None => prop_assert!(cells.iter().all(|v| *v <= 0.5)),
+                Some((x, y)) => {
+                    let i = y * w + x;
+                    prop_assert!(cells[i] > 0.5);
+                    prop_assert_eq!(c[i], cells[i]);
+                    prop_assert_eq!(c.iter().filter(|v| **v != 0.0).count(), 1);
+                }
+            }
+        }
+    }
 
     #[test]
-    fn keeps_the_pixel_nearest_the_centroid() {
-        // 5 x 3 image, mask at (0,0), (4,0), (2,2) -> centroid (2, 0.667);
-        // distances^2: 4.44, 4.44, 1.78 -> (2,2) i.e. index 12 wins.
+    fn ring_keeps_pixel_nearest_centroid() {
+        // 5x3, mask at (1,1), (2,1), (3,1) and (2,0): centroid (2, 0.75) -> nearest (2,1).
         let mut c = vec![0.0; 15];
-        c[0] = 0.9;
-        c[4] = 0.95;
-        c[12] = 0.8;
-        reduce_to_center(&mut c, 5, 0.5);
-        let kept: Vec<usize> = (0..15).filter(|&i| c[i] > 0.0).collect();
-        assert_eq!(kept, vec![12]);
-        assert_eq!(c[12], 0.8);
+        for i in [6, 7, 8, 2] {
+            c[i] = 0.9;
+        }
+        assert_eq!(reduce_to_center(&mut c, 5, 0.5), Some((2, 1)));
+        assert_eq!(c.iter().filter(|v| **v > 0.0).count(), 1);
+        assert_eq!(c[7], 0.9);
     }
 
     #[test]
-    fn a_ring_keeps_a_ring_pixel_not_the_empty_centre() {
-        // 3 x 3 ring: the centroid (1,1) is not in the mask; one of the four
-        // edge midpoints (distance 1) is kept.
-        let mut c = vec![1.0; 9];
-        c[4] = 0.0;
-        reduce_to_center(&mut c, 3, 0.5);
-        let kept: Vec<usize> = (0..9).filter(|&i| c[i] > 0.5).collect();
-        assert_eq!(kept.len(), 1);
-        assert!([1, 3, 5, 7].contains(&kept[0]), "{kept:?}");
+    fn l_shape_centroid_outside_mask_picks_a_mask_pixel() {
+        // 3x3 L: (0,0),(0,1),(0,2),(1,2),(2,2): centroid (0.6, 1.4) -> nearest mask pixel (0,1).
+        let mut c = vec![0.0; 9];
+        for i in [0, 3, 6, 7, 8] {
+            c[i] = 1.0;
+        }
+        assert_eq!(reduce_to_center(&mut c, 3, 0.5), Some((0, 1)));
     }
 
     #[test]
-    fn empty_mask_is_untouched() {
-        let mut c = vec![0.1; 4];
-        reduce_to_center(&mut c, 2, 0.5);
-        assert_eq!(c, vec![0.1; 4]);
+    fn empty_mask_leaves_values() {
+        let mut c = vec![0.1, 0.2, 0.3];
+        assert_eq!(reduce_to_center(&mut c, 3, 0.5), None);
+        assert_eq!(c, vec![0.1, 0.2, 0.3]);
     }
 }

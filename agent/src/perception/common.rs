@@ -3,7 +3,6 @@
 
 use sim_bridge::Frame;
 
-use crate::perception::center::reduce_to_center;
 use crate::perception::config::LocalizerConfig;
 use crate::perception::manifest::Manifest;
 use crate::Error;
@@ -42,13 +41,6 @@ pub fn softmax_scaled(x: &mut [f32], scale: f32) {
     }
     if sum > 0.0 {
         x.iter_mut().for_each(|v| *v /= sum);
-    }
-}
-
-/// Applies CoW's centre option when enabled.
-pub fn finish(out: &mut [f32], width: u32, threshold: f32, center: bool) {
-    if center {
-        reduce_to_center(out, width as usize, threshold);
     }
 }
 

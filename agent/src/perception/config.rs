@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 /// Which CLIP localizer to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LocalizerKind {
     /// CoW's CLIP-Patch: k x k tiles, softmax over tile-goal logits.
+    #[default]
     Patch,
     /// CoW's CLIP-Grad: Chefer relevance of the last attention layer.
     Grad,
@@ -127,7 +128,9 @@ impl Default for RuntimeConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LocalizerConfig {
-    /// Which localizer.
+    /// Which localizer. Not read from config files: the run config's
+    /// `agent.localizer` chooses it (`"patch"`, `"grad"`, `"dense"`).
+    #[serde(skip)]
     pub kind: LocalizerKind,
     /// Model bundle folder (manifest.json, ONNX graphs, tokenizer.json).
     pub bundle: PathBuf,
@@ -138,9 +141,6 @@ pub struct LocalizerConfig {
     /// Confidence threshold; `None` uses the bundle's recommended value for
     /// this localizer, else [`LocalizerKind::default_threshold`].
     pub threshold: Option<f32>,
-    /// CoW's "center" mode: reduce the thresholded mask to the single pixel
-    /// nearest the mask centroid.
-    pub center: bool,
     /// Tiles per side for the patch localizer (CoW: 3).
     pub tiles: u32,
     /// How frames are fitted into the model input.
@@ -170,11 +170,10 @@ impl Default for LocalizerConfig {
     fn default() -> Self {
         LocalizerConfig {
             kind: LocalizerKind::Patch,
-            bundle: PathBuf::from("models/clip"),
+            bundle: PathBuf::from("models/cow-embedded"),
             runtime: RuntimeConfig::default(),
             templates: None,
             threshold: None,
-            center: false,
             tiles: 3,
             resize: ResizeMode::Crop,
             background_prompts: DEFAULT_BACKGROUND_PROMPTS
@@ -203,15 +202,18 @@ mod tests {
     #[test]
     fn fields_parse_and_unknown_fields_are_rejected() {
         let c: LocalizerConfig = serde_json::from_str(
-            r#"{"kind": "grad", "threshold": 0.4, "templates": "imagenet80",
+            r#"{"threshold": 0.4, "templates": "imagenet80",
                 "runtime": {"device": "cuda:1", "allow_cpu_fallback": true, "graph_opt_level": "basic"}}"#,
         )
         .unwrap();
-        assert_eq!(c.kind, LocalizerKind::Grad);
         assert_eq!(c.threshold, Some(0.4));
         assert_eq!(c.templates, Some(TemplateSet::Imagenet80));
         assert_eq!(c.runtime.graph_opt_level, GraphOptLevel::Basic);
         let err = serde_json::from_str::<LocalizerConfig>(r#"{"tile": 3}"#).unwrap_err();
+        assert!(err.to_string().contains("tile"), "{err}");
+        // The kind comes from the run config's agent.localizer, not from here.
+        let err = serde_json::from_str::<LocalizerConfig>(r#"{"kind": "grad"}"#).unwrap_err();
+        assert!(err.to_string().contains("kind"), "{err}");
         assert!(err.to_string().contains("tile"), "{err}");
     }
 

@@ -10,7 +10,7 @@ use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
 use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
-use crate::perception::common::{check_frame, finish, resolve_threshold, softmax_scaled};
+use crate::perception::common::{check_frame, resolve_threshold, softmax_scaled};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::grid::GridUpsampler;
 use crate::perception::preprocess::{Preprocessor, Rect};
@@ -25,7 +25,6 @@ pub struct DenseLocalizer {
     pre: Preprocessor,
     templates: TemplateSet,
     threshold: f32,
-    center: bool,
     logit_scale: f32,
     pixels: Tensor<f32>,
     /// Goal embedding first, then one per background prompt, `embed_dim` each.
@@ -57,7 +56,6 @@ impl DenseLocalizer {
                 .templates
                 .unwrap_or_else(|| model.default_templates()),
             threshold: resolve_threshold(config, m)?,
-            center: config.center,
             logit_scale: config.dense_logit_scale,
             pixels,
             classes: Vec::new(),
@@ -148,7 +146,6 @@ impl Localizer for DenseLocalizer {
         self.upsampler
             .prepare(frame.width, frame.height, &geometry, grid, patch, size);
         self.upsampler.apply(&self.grid_values, out);
-        finish(out, frame.width, self.threshold, self.center);
         Ok(())
     }
 

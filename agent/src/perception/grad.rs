@@ -10,7 +10,7 @@ use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
 use crate::perception::clip::{run_error, ClipModel, GraphKind};
-use crate::perception::common::{check_frame, finish, resolve_threshold};
+use crate::perception::common::{check_frame, resolve_threshold};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::grid::GridUpsampler;
 use crate::perception::preprocess::{Preprocessor, Rect};
@@ -25,7 +25,6 @@ pub struct GradLocalizer {
     pre: Preprocessor,
     templates: TemplateSet,
     threshold: f32,
-    center: bool,
     scale: f32,
     pixels: Tensor<f32>,
     text: Tensor<f32>,
@@ -57,7 +56,6 @@ impl GradLocalizer {
                 .templates
                 .unwrap_or_else(|| model.default_templates()),
             threshold: resolve_threshold(config, m)?,
-            center: config.center,
             scale: config.grad_scale,
             pixels,
             text,
@@ -125,7 +123,6 @@ impl Localizer for GradLocalizer {
         self.upsampler
             .prepare(frame.width, frame.height, &geometry, grid, patch, size);
         self.upsampler.apply(&self.grid_values, out);
-        finish(out, frame.width, self.threshold, self.center);
         Ok(())
     }
 

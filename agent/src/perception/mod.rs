@@ -10,7 +10,6 @@
 //!
 //! The ONNX Runtime library is found as described in [`runtime::library`].
 
-pub mod center;
 pub mod clip;
 pub mod common;
 pub mod config;

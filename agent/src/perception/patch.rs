@@ -7,7 +7,7 @@ use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
 use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
-use crate::perception::common::{check_frame, finish, resolve_threshold, softmax_scaled};
+use crate::perception::common::{check_frame, resolve_threshold, softmax_scaled};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::preprocess::{Preprocessor, Rect};
 use crate::Error;
@@ -22,7 +22,6 @@ pub struct PatchLocalizer {
     tiles: u32,
     templates: TemplateSet,
     threshold: f32,
-    center: bool,
     input: Tensor<f32>,
     goal: Vec<f32>,
     probs: Vec<f32>,
@@ -54,7 +53,6 @@ impl PatchLocalizer {
             tiles: config.tiles,
             templates,
             threshold,
-            center: config.center,
             input,
             goal: Vec::new(),
             probs: vec![0.0; n],
@@ -156,7 +154,6 @@ impl Localizer for PatchLocalizer {
             }
         }
         self.rects = tiles;
-        finish(out, frame.width, self.threshold, self.center);
         Ok(())
     }
 
