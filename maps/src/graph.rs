@@ -39,6 +39,10 @@ pub struct PlanConfig {
     pub unknown_cost: Option<f32>,
     /// Cost per metre of inflated cells in escape mode (start not traversable).
     pub escape_cost: f32,
+    /// Always let searches cross inflated cells at `escape_cost` per metre,
+    /// not only in escape mode: a relaxed search for when inflation closes
+    /// a gap the agent can physically pass (narrow doors, furniture).
+    pub cross_inflated: bool,
 }
 
 impl Default for PlanConfig {
@@ -46,6 +50,7 @@ impl Default for PlanConfig {
         PlanConfig {
             unknown_cost: None,
             escape_cost: 10.0,
+            cross_inflated: false,
         }
     }
 }
@@ -74,6 +79,9 @@ impl<'a> GridGraph<'a> {
             anchor: start,
             anchor_cost: 1.0,
         };
+        if cfg.cross_inflated {
+            g.escape_cost = Some(cfg.escape_cost);
+        }
         match g.raw_cost(start) {
             Some(c) => g.anchor_cost = c,
             None => {

@@ -393,4 +393,24 @@ mod tests {
         assert!(p.is_escape());
         assert!(p.plan(&m, Cell::new(4, 3)).is_some());
     }
+
+    #[test]
+    fn crossing_inflated_cells_opens_gaps_inflation_closed() {
+        // A wall with a one-cell gap: inflation closes the gap (the gap cell
+        // neighbours two obstacles), so only the relaxed search crosses it.
+        let rows = ["......", "......", "##.###", "......", "......"];
+        let m = grid(MapConfig::default(), &rows);
+        let (a, b) = (Cell::new(0, 0), Cell::new(0, 4));
+        assert!(m.is_free(a) && m.is_free(b) && m.is_inflated(Cell::new(2, 2)));
+        let mut p = Planner::new(PlanConfig::default());
+        p.update(&m, a);
+        assert!(p.plan(&m, b).is_none());
+        let mut relaxed = Planner::new(PlanConfig {
+            cross_inflated: true,
+            ..PlanConfig::default()
+        });
+        relaxed.update(&m, a);
+        let path = relaxed.plan(&m, b).unwrap();
+        assert!(path.cells.contains(&Cell::new(2, 2)), "{:?}", path.cells);
+    }
 }

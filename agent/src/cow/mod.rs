@@ -25,7 +25,7 @@ use crate::agent::{Agent, EpisodeStart, StepCost};
 use crate::localize::{center::reduce_to_center, Goal, Localizer};
 use crate::Error;
 pub use policy::Mode;
-use policy::Policy;
+use policy::{Planners, Policy};
 use pose::PoseTracker;
 
 /// Everything the agent builds up during one episode.
@@ -35,6 +35,8 @@ pub struct EpisodeState {
     pub map: OccupancyMap,
     /// Distance field and A* planner.
     pub planner: Planner,
+    /// A planner that may cross inflated cells, for when `planner` finds no way.
+    pub relaxed: Planner,
     /// Frontier extraction.
     pub frontiers: FrontierFinder,
     /// Frontier targets reached or abandoned.
@@ -174,6 +176,11 @@ impl Agent for CowAgent {
                 unknown_cost: self.config.unknown_cost,
                 ..PlanConfig::default()
             }),
+            relaxed: Planner::new(PlanConfig {
+                unknown_cost: self.config.unknown_cost,
+                cross_inflated: true,
+                ..PlanConfig::default()
+            }),
             frontiers: FrontierFinder::new(FrontierConfig {
                 min_cluster_size: self.config.frontier_min_cluster,
                 ..FrontierConfig::default()
@@ -247,7 +254,10 @@ impl Agent for CowAgent {
                 &pose,
                 seen_at,
                 &mut st.map,
-                &st.planner,
+                Planners {
+                    normal: &st.planner,
+                    relaxed: &mut st.relaxed,
+                },
                 &mut st.frontiers,
                 &mut st.memory,
                 st.pose.last_move_failed(),

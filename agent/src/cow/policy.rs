@@ -63,6 +63,17 @@ pub struct Policy {
     rng: ChaCha8Rng,
 }
 
+/// The planners a decision may use: the normal one (its field already
+/// computed from the agent's cell) and a relaxed one that crosses inflated
+/// cells, updated only when the normal one finds no way.
+#[derive(Debug)]
+pub struct Planners<'a> {
+    /// Planner over the inflated configuration space (updated this step).
+    pub normal: &'a Planner,
+    /// Planner that may cross inflated cells at a high cost.
+    pub relaxed: &'a mut Planner,
+}
+
 /// Turns before an agent with nothing to explore and no goal gives up.
 const IDLE_LIMIT: u32 = 24;
 /// Blocked moves in a row that start a recovery.
@@ -116,7 +127,7 @@ impl Policy {
         pose: &Pose2,
         seen_at: Option<f32>,
         map: &mut OccupancyMap,
-        planner: &Planner,
+        planners: Planners<'_>,
         frontiers: &mut FrontierFinder,
         memory: &mut FrontierMemory,
         move_failed: bool,
@@ -127,7 +138,7 @@ impl Policy {
             pose,
             seen_at,
             map,
-            planner,
+            planners,
             frontiers,
             memory,
             move_failed,
@@ -145,7 +156,7 @@ impl Policy {
         pose: &Pose2,
         seen_at: Option<f32>,
         map: &mut OccupancyMap,
-        planner: &Planner,
+        planners: Planners<'_>,
         frontiers: &mut FrontierFinder,
         memory: &mut FrontierMemory,
         move_failed: bool,
@@ -181,15 +192,34 @@ impl Policy {
             return action_of(self.recover_motion);
         }
 
+        let Planners { normal, relaxed } = planners;
+        let mut relaxed_ready = false;
         let t = Instant::now();
-        let exploit = self.exploit(pose, map, planner);
+        let mut exploit = self.exploit(pose, seen_at, map, normal);
+        if exploit.is_none() && self.goal_target.is_some() {
+            // The goal is known but inflation may close the way to it.
+            relaxed.update(map, map.cell_of(pose.point()));
+            relaxed_ready = true;
+            exploit = self.exploit(pose, seen_at, map, relaxed);
+        }
         cost.plan_ms += t.elapsed().as_secs_f64() * 1e3;
         if let Some(action) = exploit {
             self.mode = Mode::Exploit;
             self.idle_steps = 0;
             return action;
         }
-        if let Some(action) = self.explore(pose, map, planner, frontiers, memory, cost) {
+        let mut explore = self.explore(pose, map, normal, frontiers, memory, cost);
+        if explore.is_none() {
+            // Nothing reachable with the inflated map: cross inflated cells
+            // (narrow doors, gaps between furniture) rather than give up.
+            if !relaxed_ready {
+                let t = Instant::now();
+                relaxed.update(map, map.cell_of(pose.point()));
+                cost.plan_ms += t.elapsed().as_secs_f64() * 1e3;
+            }
+            explore = self.explore(pose, map, relaxed, frontiers, memory, cost);
+        }
+        if let Some(action) = explore {
             self.mode = Mode::Explore;
             self.idle_steps = 0;
             return action;
@@ -211,6 +241,7 @@ impl Policy {
     fn exploit(
         &mut self,
         pose: &Pose2,
+        seen_at: Option<f32>,
         map: &mut OccupancyMap,
         planner: &Planner,
     ) -> Option<Action> {
@@ -243,23 +274,41 @@ impl Policy {
         let distance = (goal - pose.point()).norm();
         if distance <= self.stop_distance {
             self.path.clear();
-            return Some(match turn_toward(pose, goal, self.follow.turn_step) {
-                Some(m) => action_of(m),
-                None => Action::Stop,
-            });
+            return match turn_toward(pose, goal, self.follow.turn_step) {
+                Some(m) => Some(action_of(m)),
+                // Close and facing it, but the goal is not in view (behind
+                // something, or below the camera's field of view): this
+                // evidence cannot be confirmed from here; drop it.
+                None if seen_at.is_none() => {
+                    map.clear_evidence_near(goal, 0.5);
+                    self.goal_target = None;
+                    None
+                }
+                None => Some(Action::Stop),
+            };
         }
-        let approach_radius = (self.stop_distance - 2.0 * map.cell_size()).max(map.cell_size());
-        let approach = planner.nearest_reachable(map, cell, approach_radius)?;
-        let path = planner.plan(map, approach)?;
+        // The closest reachable spot near the goal; objects deep on large
+        // furniture need a wider search.
+        let cs = map.cell_size();
+        let path = [self.stop_distance - 2.0 * cs, self.stop_distance + 0.3]
+            .into_iter()
+            .filter_map(|r| planner.nearest_reachable(map, cell, r.max(cs)))
+            .find_map(|a| planner.plan(map, a))?;
         self.path.clear();
         self.path.extend(path.points(map));
         match follow_path(pose, &self.path, &self.follow) {
             FollowStep::Move(m) => Some(action_of(m)),
-            FollowStep::Arrived => Some(match turn_toward(pose, goal, self.follow.turn_step) {
-                Some(m) => action_of(m),
-                // At the closest reachable spot, facing the goal.
-                None => Action::Stop,
-            }),
+            FollowStep::Arrived => match turn_toward(pose, goal, self.follow.turn_step) {
+                Some(m) => Some(action_of(m)),
+                // At the closest reachable spot, facing the goal: stop if it
+                // is in view, else the evidence cannot be confirmed.
+                None if seen_at.is_none() => {
+                    map.clear_evidence_near(goal, 0.5);
+                    self.goal_target = None;
+                    None
+                }
+                None => Some(Action::Stop),
+            },
         }
     }
 
@@ -276,6 +325,13 @@ impl Policy {
         let t = Instant::now();
         let targets = frontiers.find(map, planner, memory).to_vec();
         cost.frontier_ms += t.elapsed().as_secs_f64() * 1e3;
+        tracing::debug!(
+            step = self.step,
+            stats = ?frontiers.stats(),
+            reachable = planner.reachable_count(),
+            escape = planner.is_escape(),
+            "frontiers"
+        );
 
         let t = Instant::now();
         let result = self.follow_frontiers(pose, map, planner, memory, &targets);
