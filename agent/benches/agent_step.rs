@@ -1,0 +1,92 @@
+//! Per-step cost of the CoW agent's own work (map update + frontiers +
+//! planning; oracle localization, which costs ~0.01 ms) on recorded
+//! embedded episodes at 224 x 224 and 672 x 672 input.
+//!
+//! The episodes are recorded once in memory by running the CoW agent against
+//! the embedded simulator (no wire), then replayed: each iteration replays a
+//! whole episode, so the figure covers a growing map, not one frame.
+//!
+//! `cargo bench -p agent --bench agent_step`
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+use agent::agent::{Agent, EpisodeStart};
+use agent::cow::{CowAgent, CowConfig, PoseSource};
+use agent::localize::OracleLocalizer;
+use sim_bridge::episodes::{generate, Split};
+use sim_bridge::sim::{EmbeddedSim, SimConfig};
+use sim_bridge::{Action, Backend, Observation};
+
+/// Runs the CoW agent on the first test episode and keeps every observation.
+fn record(
+    size: u32,
+    steps: u32,
+) -> (
+    sim_bridge::Capabilities,
+    sim_bridge::Episode,
+    Vec<Observation>,
+) {
+    let cfg = SimConfig {
+        width: size,
+        height: size,
+        ..SimConfig::default()
+    };
+    let episodes = generate(Split::Test, 1, &cfg);
+    let mut sim = EmbeddedSim::new(cfg, episodes.clone()).unwrap();
+    let caps = sim.hello();
+    let mut agent = CowAgent::new(CowConfig::default(), Box::new(OracleLocalizer::new()));
+    agent
+        .reset(&EpisodeStart {
+            episode: &episodes[0],
+            capabilities: &caps,
+            max_steps: steps,
+        })
+        .unwrap();
+    let mut obs = sim.reset(&episodes[0].id).unwrap();
+    let mut all = vec![obs.clone()];
+    for _ in 0..steps {
+        let a = agent.act(&obs).unwrap();
+        if a == Action::Stop {
+            break;
+        }
+        obs = sim.step(a).unwrap();
+        all.push(obs.clone());
+    }
+    (caps, episodes[0].clone(), all)
+}
+
+fn replay(c: &mut Criterion) {
+    let mut group = c.benchmark_group("agent_step");
+    group.sample_size(10);
+    for size in [224u32, 672] {
+        let (caps, episode, frames) = record(size, 200);
+        group.throughput(Throughput::Elements(frames.len() as u64));
+        group.bench_function(
+            format!("replay_{size}x{size}_{}_steps", frames.len()),
+            |b| {
+                b.iter(|| {
+                    let config = CowConfig {
+                        pose_source: PoseSource::Observation,
+                        ..CowConfig::default()
+                    };
+                    let mut agent = CowAgent::new(config, Box::new(OracleLocalizer::new()));
+                    agent
+                        .reset(&EpisodeStart {
+                            episode: &episode,
+                            capabilities: &caps,
+                            max_steps: frames.len() as u32,
+                        })
+                        .unwrap();
+                    for obs in &frames {
+                        std::hint::black_box(agent.act(obs).unwrap());
+                    }
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, replay);
+criterion_main!(benches);
