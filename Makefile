@@ -55,7 +55,7 @@ py-test: venv
 	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/debug/cow ../../$(PY) -m pytest -q
 	cd sim_bridge/python && ../../$(VENV)/bin/ruff check . && ../../$(VENV)/bin/ruff format --check . && ../../$(VENV)/bin/mypy --strict cow_bridge
 	@if [ -f tools/pyproject.toml ]; then \
-		cd tools && ../$(PY) -m pytest -q && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy --strict cow_tools; \
+		cd tools && ../$(PY) -m pytest -q && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy src/cow_tools; \
 	fi
 
 bench:
