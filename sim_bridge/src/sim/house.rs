@@ -576,6 +576,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn room_count_is_three_to_eight_for_every_test_house() {
+        // Seed 2_000_035 once drew a plan that could not be split past 2
+        // rooms; plans are redrawn until they have at least 3.
+        for seed in 2_000_000..2_000_060u64 {
+            let n = super::super::layout::plan(&mut ChaCha8Rng::seed_from_u64(seed))
+                .rooms
+                .len();
+            assert!((3..=8).contains(&n), "seed {seed}: {n} rooms");
+        }
+    }
+
+    #[test]
     fn house_invariants_over_many_seeds() {
         for seed in 0..40u64 {
             let h = House::generate(seed);

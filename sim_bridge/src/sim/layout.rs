@@ -128,7 +128,21 @@ fn snap(v: f32) -> f32 {
 }
 
 /// Draws a floor plan with 3 to 8 rooms and 40 to 150 m² of floor.
+/// A draw whose rectangles cannot be split into 3 rooms (the splits avoid
+/// earlier doorways) is redrawn from the same generator, so the result
+/// stays deterministic for a seed.
 pub(crate) fn plan(rng: &mut ChaCha8Rng) -> Plan {
+    loop {
+        let p = try_plan(rng);
+        if p.rooms.len() >= 3 {
+            return p;
+        }
+    }
+}
+
+/// One draw of a floor plan; may end with fewer rooms than drawn when no
+/// rectangle can be split further.
+fn try_plan(rng: &mut ChaCha8Rng) -> Plan {
     let n = rng.gen_range(3..=8usize);
     let area = (n as f32 * rng.gen_range(13.0..18.5f32)).clamp(44.0, 140.0);
     let aspect = rng.gen_range(1.0..1.7f32);
