@@ -74,8 +74,11 @@ pub struct Planners<'a> {
     pub relaxed: &'a mut Planner,
 }
 
-/// Turns before an agent with nothing to explore and no goal gives up.
-const IDLE_LIMIT: u32 = 24;
+/// Turns of looking around, with nothing to explore and no goal, after
+/// which the frontier memory is forgotten so that abandoned targets are
+/// tried again. The agent never gives up with Stop: a Stop without a goal
+/// can only fail, and the step budget ends a hopeless episode.
+const IDLE_TURNS_BEFORE_RETRY: u32 = 12;
 /// Blocked moves in a row that start a recovery.
 const FAILED_MOVES_BEFORE_RECOVERY: u32 = 3;
 
@@ -225,15 +228,14 @@ impl Policy {
             return action;
         }
         // Nothing reachable to explore and no goal: look around (the map
-        // may open up), then give up.
+        // may open up), and retry abandoned frontiers now and then.
         self.mode = Mode::Idle;
         self.path.clear();
         self.idle_steps += 1;
-        if self.idle_steps > IDLE_LIMIT {
-            Action::Stop
-        } else {
-            Action::RotateLeft
+        if self.idle_steps % IDLE_TURNS_BEFORE_RETRY == 0 {
+            memory.clear();
         }
+        Action::RotateLeft
     }
 
     /// Walks to the best goal evidence; `None` when there is none or it
