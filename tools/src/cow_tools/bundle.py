@@ -46,6 +46,8 @@ def manifest_for(
     templates: str = "single",
     fp16: bool = False,
     logit_scale: float = 100.0,
+    image_mean: tuple[float, float, float] = OPENAI_MEAN,
+    image_std: tuple[float, float, float] = OPENAI_STD,
 ) -> dict[str, Any]:
     """The manifest dictionary of a bundle exported from ``cfg``."""
     v, t, d = cfg.vision, cfg.text, cfg.embed_dim
@@ -58,8 +60,8 @@ def manifest_for(
         "image_size": v.image_size,
         "patch_size": v.patch_size,
         "patch_grid": [v.grid, v.grid],
-        "image_mean": list(OPENAI_MEAN),
-        "image_std": list(OPENAI_STD),
+        "image_mean": list(image_mean),
+        "image_std": list(image_std),
         "embed_dim": d,
         "context_length": t.context_length,
         "logit_scale": logit_scale,
@@ -134,9 +136,12 @@ def export_bundle(
     pad_id: int = 0,
     thresholds: dict[str, float] | None = None,
     fp16: bool = False,
+    image_mean: tuple[float, float, float] = OPENAI_MEAN,
+    image_std: tuple[float, float, float] = OPENAI_STD,
 ) -> Path:
     """Exports the three graphs (and their fp16 variants when ``fp16``), copies the tokenizer
-    and writes the manifest; returns ``out_dir``."""
+    and writes the manifest (``image_mean``/``image_std``: the model's normalisation,
+    OpenAI CLIP's by default); returns ``out_dir``."""
     with open(tokenizer_json, encoding="utf-8") as f:
         tok = json.load(f)
     sot_id, eot_id = _token_id(tok, sot_token), _token_id(tok, eot_token)
@@ -164,7 +169,16 @@ def export_bundle(
     if tokenizer_json.resolve() != (out_dir / "tokenizer.json").resolve():
         shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
     manifest = manifest_for(
-        cfg, name, sot_id, eot_id, pad_id, thresholds, fp16=fp16, logit_scale=logit_scale_of(params)
+        cfg,
+        name,
+        sot_id,
+        eot_id,
+        pad_id,
+        thresholds,
+        fp16=fp16,
+        logit_scale=logit_scale_of(params),
+        image_mean=image_mean,
+        image_std=image_std,
     )
     with open(out_dir / "manifest.json", "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
