@@ -33,6 +33,7 @@ pub fn build_localizer(config: &Config) -> anyhow::Result<Box<dyn Localizer>> {
                 "patch" => LocalizerKind::Patch,
                 "grad" => LocalizerKind::Grad,
                 "dense" => LocalizerKind::Dense,
+                "owl" => LocalizerKind::Owl,
                 other => bail!("unknown localizer {other:?}"),
             };
             let mut clip = config.agent.clip.clone();

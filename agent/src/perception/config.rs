@@ -16,6 +16,8 @@ pub enum LocalizerKind {
     Grad,
     /// MaskCLIP-style dense patch embeddings against goal and background prompts.
     Dense,
+    /// OWL-ViT detection with the goal as text query (an `owlvit` bundle).
+    Owl,
 }
 
 impl LocalizerKind {
@@ -25,18 +27,28 @@ impl LocalizerKind {
             LocalizerKind::Patch => "patch",
             LocalizerKind::Grad => "grad",
             LocalizerKind::Dense => "dense",
+            LocalizerKind::Owl => "owl",
+        }
+    }
+
+    /// The manifest kind of the bundles this localizer loads (`"clip"` or `"owlvit"`).
+    pub fn bundle_kind(self) -> &'static str {
+        match self {
+            LocalizerKind::Owl => "owlvit",
+            _ => "clip",
         }
     }
 
     /// Default threshold when neither the config nor the bundle gives one:
     /// CoW's ViT-B/32 RoboTHOR values (0.875 patch, 0.625 grad); dense has no
     /// published value and uses 0.5, the point where the goal wins its softmax
-    /// against the background prompts.
+    /// against the background prompts; OWL-ViT 0.125 (CoW, RoboTHOR).
     pub fn default_threshold(self) -> f32 {
         match self {
             LocalizerKind::Patch => 0.875,
             LocalizerKind::Grad => 0.625,
             LocalizerKind::Dense => 0.5,
+            LocalizerKind::Owl => 0.125,
         }
     }
 }
@@ -129,7 +141,7 @@ impl Default for RuntimeConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct LocalizerConfig {
     /// Which localizer. Not read from config files: the run config's
-    /// `agent.localizer` chooses it (`"patch"`, `"grad"`, `"dense"`).
+    /// `agent.localizer` chooses it (`"patch"`, `"grad"`, `"dense"`, `"owl"`).
     #[serde(skip)]
     pub kind: LocalizerKind,
     /// Model bundle folder (manifest.json, ONNX graphs, tokenizer.json).
@@ -221,5 +233,8 @@ mod tests {
     fn default_thresholds_follow_cow() {
         assert_eq!(LocalizerKind::Patch.default_threshold(), 0.875);
         assert_eq!(LocalizerKind::Grad.default_threshold(), 0.625);
+        assert_eq!(LocalizerKind::Owl.default_threshold(), 0.125);
+        assert_eq!(LocalizerKind::Owl.name(), "owl");
+        assert_eq!(LocalizerKind::Owl.bundle_kind(), "owlvit");
     }
 }

@@ -261,7 +261,10 @@ def export_pretrained_owl(model_name: str, out_dir: Path, name: str | None = Non
 
 def random_owl_model(config: dict[str, Any], seed: int = 0) -> Any:
     """A randomly initialised ``OwlViTForObjectDetection`` of ``config`` (an ``OwlViTConfig``
-    dictionary with ``text_config`` and ``vision_config``), perturbed so outputs vary."""
+    dictionary with ``text_config`` and ``vision_config``), perturbed so outputs vary. The
+    detection heads (which transformers initialises with unit variance) are scaled to
+    ``0.5 / sqrt(fan_in)`` so scores and boxes stay away from saturation, as trained
+    heads do."""
     import torch
     from transformers import OwlViTConfig, OwlViTForObjectDetection
 
@@ -272,4 +275,9 @@ def random_owl_model(config: dict[str, Any], seed: int = 0) -> Any:
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.02 * torch.randn_like(p))
+        for head in (model.class_head, model.box_head):
+            for layer in head.modules():
+                if isinstance(layer, torch.nn.Linear):
+                    layer.weight.mul_(0.5 / layer.weight.shape[1] ** 0.5)
+                    layer.bias.zero_()
     return model

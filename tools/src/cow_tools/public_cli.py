@@ -1,5 +1,5 @@
 """The exporter's commands for public models (kept apart from ``cli.py``):
-``clip --arch/--pretrained`` and ``patch``."""
+``clip --arch/--pretrained``, ``patch`` and ``owlvit``."""
 
 from __future__ import annotations
 
@@ -16,11 +16,20 @@ from cow_tools.state_dict import load_state_dict, save_npz
 
 
 def add_public_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Adds the ``patch`` subcommand."""
+    """Adds the ``patch`` and ``owlvit`` subcommands."""
     patch = sub.add_parser("patch", help="write a weight-space patched state dict (.npz)")
     patch.add_argument("--base", type=Path, required=True, help="zero-shot / base checkpoint (.npz or .pt)")
     patch.add_argument("--out", type=Path, required=True, help=".npz file to write")
     add_patch_arguments(patch)
+    owl = sub.add_parser("owlvit", help="export an OWL-ViT detector into a bundle (torch, transformers)")
+    what = owl.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--model", help="google/owlvit-base-patch32, google/owlvit-base-patch16 or a local folder"
+    )
+    what.add_argument("--fixture", type=Path, help="write the random tiny_owl test fixture into this folder")
+    owl.add_argument("--out", type=Path, help="bundle folder to write (with --model)")
+    owl.add_argument("--name", default=None, help="bundle name (default: the model name)")
+    owl.add_argument("--repo", type=Path, default=Path("."), help="repository root (for --fixture)")
 
 
 def export_clip_pretrained(args: argparse.Namespace) -> Path:
@@ -54,4 +63,14 @@ def run_public_command(args: argparse.Namespace) -> str:
         patched = apply_patches(load_state_dict(args.base), args)
         save_npz(patched, args.out)
         return f"wrote patched state dict {args.out} ({len(patched)} tensors)"
+    if args.command == "owlvit":
+        if args.fixture is not None:
+            from cow_tools.fixture_owl import write_owl_fixture
+
+            return f"wrote fixture {write_owl_fixture(args.fixture, args.repo)}"
+        if args.out is None:
+            raise ValueError("owlvit --model needs --out")
+        from cow_tools.owlvit import export_pretrained_owl
+
+        return f"wrote bundle {export_pretrained_owl(args.model, args.out, args.name)}"
     raise ValueError(f"unknown command {args.command!r}")

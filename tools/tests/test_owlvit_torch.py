@@ -1,0 +1,74 @@
+"""PyTorch parity of ``cow-export owlvit`` (``make test-export``): a small random
+``OwlViTForObjectDetection``, its exported graphs against transformers for every output
+(query embedding, per-patch logits rebuilt from the split head, boxes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from cow_tools.fixture_owl import pixel_rect, tiny_owl_config
+from cow_tools.fixture_text import build_word_tokenizer
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from cow_tools.owlvit import export_owl_bundle, random_owl_model  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+
+@pytest.mark.parametrize("patch", [16, 8], ids=["patch16", "patch8"])
+def test_owlvit_graphs_match_transformers(tmp_path: Path, patch: int) -> None:
+    tok = build_word_tokenizer(["a photo of a {}."])
+    tok_path = tmp_path / "tokenizer.json"
+    tok.save(str(tok_path))
+    cfg = tiny_owl_config(tok.get_vocab_size())
+    cfg["vision_config"]["patch_size"] = patch
+    model = random_owl_model(cfg, seed=11)
+    out = export_owl_bundle(model, tok_path, tmp_path / "bundle", "test-owl")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    grid = 64 // patch
+    assert manifest["kind"] == "owlvit" and manifest["patch_grid"] == [grid, grid]
+    assert manifest["thresholds"] == {"owl": 0.125}
+
+    prompts = ["a photo of a mug.", "a photo of a spray bottle."]
+    ids = np.zeros((2, 16), dtype=np.int64)
+    for row, p in zip(ids, prompts, strict=True):
+        enc = tok.encode(p).ids
+        row[: len(enc)] = enc
+    pixels = np.random.default_rng(3).standard_normal((1, 3, 64, 64)).astype(np.float32)
+    with torch.no_grad():
+        ref = model(
+            input_ids=torch.from_numpy(ids),
+            attention_mask=torch.from_numpy((ids != 0).astype(np.int64)),
+            pixel_values=torch.from_numpy(pixels),
+        )
+        want_q = model.owlvit.get_text_features(
+            input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy((ids != 0).astype(np.int64))
+        )
+        want_q = getattr(want_q, "pooler_output", want_q).numpy()
+    opts = ["CPUExecutionProvider"]
+    (q,) = ort.InferenceSession(str(out / "text.onnx"), providers=opts).run(None, {"input_ids": ids})
+    np.testing.assert_allclose(q, want_q, atol=1e-5)
+    cls, shift, scale, boxes = ort.InferenceSession(str(out / "image.onnx"), providers=opts).run(
+        None, {"pixel_values": pixels}
+    )
+    assert cls.shape == (1, grid * grid, 32) and boxes.shape == (1, grid * grid, 4)
+    np.testing.assert_allclose(np.linalg.norm(cls, axis=-1), 1.0, atol=1e-4)
+    qn = q / np.linalg.norm(q, axis=-1, keepdims=True)
+    logits = (cls[0] @ qn.T + shift[0][:, None]) * scale[0][:, None]
+    np.testing.assert_allclose(logits, ref.logits[0].numpy(), atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(boxes, ref.pred_boxes.numpy(), atol=1e-5)
+
+
+def test_pixel_rect_by_hand() -> None:
+    # box centred at (0.5, 0.25) of a 64 input, 0.5 x 0.25 in size; frame 128 (scale 0.5):
+    # x from (0.25 * 64) / 0.5 = 32 to 96, y from (0.125 * 64) / 0.5 = 16 to 48
+    assert pixel_rect([0.5, 0.25, 0.5, 0.25], 64, 0.5, 128, 128) == [32, 16, 96, 48]
+    # clamped to the frame
+    assert pixel_rect([0.95, 0.05, 0.2, 0.2], 64, 0.5, 128, 128) == [108, 0, 128, 19]
