@@ -107,7 +107,9 @@ pub struct RuntimeConfig {
     /// Graph optimisation level.
     pub graph_opt_level: GraphOptLevel,
     /// Which graph variant to run: `auto` (the bundle's fp16 graphs on CUDA
-    /// where it has them, fp32 otherwise), `fp32`, or `fp16` (also on the CPU).
+    /// where it has them; on the CPU its optimised fp32 graphs where it has
+    /// them, else the plain ones), `fp32` (the plain graphs), `fp16` (also on
+    /// the CPU), or `int8` (the int8 image graph where the bundle has one).
     pub precision: Precision,
 }
 
@@ -115,12 +117,16 @@ pub struct RuntimeConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// fp16 graphs on CUDA when the bundle has them, else fp32.
+    /// fp16 graphs on CUDA when the bundle has them; on the CPU the
+    /// optimised fp32 graphs when it has them; else the plain fp32 graphs.
     Auto,
-    /// Always the fp32 graphs.
+    /// Always the plain fp32 graphs.
     Fp32,
     /// The fp16 graphs wherever the bundle has them (a warning names those it lacks).
     Fp16,
+    /// The int8 graphs wherever the bundle has them (the image graph of a
+    /// `cow-export --fast` bundle), the optimised or plain fp32 ones elsewhere.
+    Int8,
 }
 
 impl Default for RuntimeConfig {

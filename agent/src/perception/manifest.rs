@@ -46,6 +46,13 @@ pub struct GraphSpec {
     /// Optional fp16 variant with the same float32 inputs and outputs.
     #[serde(default)]
     pub fp16_file: Option<String>,
+    /// Optional graph-level optimised variant (fused attention and GELU;
+    /// same inputs and outputs, fp32), preferred on the CPU.
+    #[serde(default)]
+    pub opt_file: Option<String>,
+    /// Optional int8-quantised variant for CPUs (same inputs and outputs).
+    #[serde(default)]
+    pub int8_file: Option<String>,
     /// Inputs in order.
     pub inputs: Vec<TensorSpec>,
     /// Outputs in order.

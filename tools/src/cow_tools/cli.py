@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     clip.add_argument("--name", default=None, help="bundle name (default: the folder name)")
     clip.add_argument("--pad-id", type=int, default=0, help="padding token id (OpenCLIP: 0)")
     clip.add_argument("--fp16", action="store_true", help="also write float16 graphs for GPUs")
+    clip.add_argument(
+        "--fast", action="store_true", help="also write the fused image_opt.onnx and the int8 image_int8.onnx"
+    )
     add_patch_arguments(clip)
     fx = sub.add_parser("fixtures", help="regenerate agent/tests/fixtures")
     fx.add_argument("--repo", type=Path, default=Path("."), help="repository root")
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 name=args.name or args.out.name,
                 pad_id=args.pad_id,
                 fp16=args.fp16,
+                fast=args.fast,
             )
             print(f"wrote bundle {out}")
         elif args.command == "fixtures":

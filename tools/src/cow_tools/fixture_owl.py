@@ -20,7 +20,9 @@ from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD
 from cow_tools.fixture_text import build_word_tokenizer, read_templates
 from cow_tools.owlvit import export_owl_bundle, random_owl_model
 
-FRAME = {"width": 128, "height": 128, "rgb": [120, 60, 200]}
+FRAME_SIZE = 128
+FRAME_RGB = [120, 60, 200]
+FRAME: dict[str, Any] = {"width": FRAME_SIZE, "height": FRAME_SIZE, "rgb": FRAME_RGB}
 GOAL = "mug"
 PROMPT = "a photo of a mug."
 
@@ -86,7 +88,7 @@ def write_tiny_owl(out_dir: Path, templates: list[str], seed: int = 5) -> Path:
     opts = ["CPUExecutionProvider"]
     (q,) = ort.InferenceSession(str(out_dir / "text.onnx"), providers=opts).run(None, {"input_ids": ids})
     q = q[0] / np.linalg.norm(q[0])
-    rgb = np.array(FRAME["rgb"], dtype=np.float32) / 255.0
+    rgb = np.array(FRAME_RGB, dtype=np.float32) / 255.0
     pixel = (rgb - np.array(OPENAI_MEAN, dtype=np.float32)) / np.array(OPENAI_STD, dtype=np.float32)
     pixels = np.broadcast_to(pixel[None, :, None, None], (1, 3, s, s)).astype(np.float32)
     cls, shift, lscale, boxes = ort.InferenceSession(str(out_dir / "image.onnx"), providers=opts).run(
@@ -94,8 +96,8 @@ def write_tiny_owl(out_dir: Path, templates: list[str], seed: int = 5) -> Path:
     )
     logits = (cls[0].astype(np.float64) @ q.astype(np.float64) + shift[0]) * lscale[0]
     scores = 1.0 / (1.0 + np.exp(-logits))
-    scale = s / FRAME["width"]
-    rects = [pixel_rect(list(b), s, scale, FRAME["width"], FRAME["height"]) for b in boxes[0]]
+    scale = s / FRAME_SIZE
+    rects = [pixel_rect(list(b), s, scale, FRAME_SIZE, FRAME_SIZE) for b in boxes[0]]
     expected = {
         "goal": GOAL,
         "ids": [int(i) for i in ids[0]],

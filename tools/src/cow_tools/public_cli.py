@@ -50,6 +50,7 @@ def export_clip_pretrained(args: argparse.Namespace) -> Path:
             pad_id=args.pad_id,
             thresholds=model.thresholds,
             fp16=args.fp16,
+            fast=args.fast,
             image_mean=model.mean,
             image_std=model.std,
         )
