@@ -127,3 +127,63 @@ fn int8_and_optimised_graphs_still_find_red() {
     );
     assert!(int8 < 0.2, "int8 confidence differs by {int8}");
 }
+
+/// Latency per frame on one thread of the dense (CLIP, one image pass) and
+/// owl localizers for each precision (`COW_BENCH_BUNDLE=<clip bundle>`,
+/// `COW_BENCH_OWL=<owlvit bundle>`; `cargo test -p agent --test
+/// fast_variants -- --ignored --nocapture`).
+#[test]
+#[ignore = "timing report, run by hand"]
+fn precision_latency_report() {
+    let runs = 15;
+    let mut frame = Frame::blank(672, 672, false);
+    let mut s: u32 = 7;
+    for b in frame.rgb.iter_mut() {
+        s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        *b = (s >> 16) as u8;
+    }
+    let cases = [
+        ("COW_BENCH_BUNDLE", LocalizerKind::Dense),
+        ("COW_BENCH_OWL", LocalizerKind::Owl),
+    ];
+    for (var, kind) in cases {
+        let Some(bundle) = std::env::var_os(var).map(PathBuf::from) else {
+            println!("{var} unset: skipping {kind:?}");
+            continue;
+        };
+        for precision in [Precision::Fp32, Precision::Auto, Precision::Int8] {
+            let cfg = LocalizerConfig {
+                kind,
+                bundle: bundle.clone(),
+                runtime: runtime(precision),
+                ..LocalizerConfig::default()
+            };
+            let mut loc = build_localizer(&cfg).unwrap_or_else(|e| panic!("{e}"));
+            loc.set_goal(
+                &Goal {
+                    text: "mug".into(),
+                    category: String::new(),
+                },
+                &caps(),
+            )
+            .unwrap();
+            let mut out = vec![0.0; frame.pixels()];
+            for _ in 0..3 {
+                loc.localize(&frame, &mut out).unwrap();
+            }
+            let mut times: Vec<f64> = (0..runs)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    loc.localize(&frame, &mut out).unwrap();
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
+            println!(
+                "{kind:?} {precision:?} 672x672: median {:.1} ms, p90 {:.1} ms",
+                times[runs / 2],
+                times[runs * 9 / 10]
+            );
+        }
+    }
+}

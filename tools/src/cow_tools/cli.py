@@ -8,7 +8,7 @@
   ``--task-vector CKPT --scale L`` repeated, ``--average CKPT...``), applied before export;
 - ``cow-export patch --base CKPT [patching options] --out W.npz`` writes a patched state dict;
 - ``cow-export owlvit --model google/owlvit-base-patch32 --out DIR`` exports OWL-ViT;
-- ``cow-export optimize --bundle DIR`` adds fused and int8 image graphs and reports drift;
+- ``--fast`` adds the fused (``image_opt.onnx``) and int8 (``image_int8.onnx``) image graphs;
 - ``cow-export fixtures --repo .`` regenerates the Rust test fixtures.
 """
 
