@@ -203,3 +203,29 @@ fn owl_refuses_frames_before_a_goal_and_wrong_buffers() {
     // A non-square frame works (centre crop by default).
     owl.localize(&frame, &mut out).unwrap();
 }
+
+#[test]
+fn owl_int8_image_graph_runs_when_asked_and_stays_close() {
+    let e = expected();
+    let mut cfg = config(None);
+    cfg.runtime.precision = agent::perception::Precision::Int8;
+    let mut int8 = OwlLocalizer::new(&cfg).unwrap();
+    let mut fp32 = OwlLocalizer::new(&config(None)).unwrap();
+    let frame = uniform_frame(&e);
+    let mut out = vec![0.0f32; frame.pixels()];
+    for loc in [&mut int8, &mut fp32] {
+        loc.set_goal(&goal("mug"), &caps()).unwrap();
+        loc.localize(&frame, &mut out).unwrap();
+    }
+    let worst = int8
+        .scores()
+        .iter()
+        .zip(fp32.scores())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst > 0.0,
+        "int8 scores bit-identical: was the graph used?"
+    );
+    assert!(worst < 0.05, "int8 scores differ by {worst}");
+}

@@ -30,7 +30,8 @@ def test_owlvit_graphs_match_transformers(tmp_path: Path, patch: int) -> None:
     cfg = tiny_owl_config(tok.get_vocab_size())
     cfg["vision_config"]["patch_size"] = patch
     model = random_owl_model(cfg, seed=11)
-    out = export_owl_bundle(model, tok_path, tmp_path / "bundle", "test-owl")
+    fast = patch == 8
+    out = export_owl_bundle(model, tok_path, tmp_path / "bundle", "test-owl", fast=fast)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     grid = 64 // patch
     assert manifest["kind"] == "owlvit" and manifest["patch_grid"] == [grid, grid]
@@ -64,6 +65,11 @@ def test_owlvit_graphs_match_transformers(tmp_path: Path, patch: int) -> None:
     logits = (cls[0] @ qn.T + shift[0][:, None]) * scale[0][:, None]
     np.testing.assert_allclose(logits, ref.logits[0].numpy(), atol=1e-4, rtol=1e-4)
     np.testing.assert_allclose(boxes, ref.pred_boxes.numpy(), atol=1e-5)
+    assert ("int8_file" in manifest["graphs"]["image"]) is fast
+    if fast:
+        sess = ort.InferenceSession(str(out / "image_int8.onnx"), providers=opts)
+        _, _, _, boxes8 = sess.run(None, {"pixel_values": pixels})
+        assert 0.0 < np.abs(boxes8 - boxes).max() < 0.05
 
 
 def test_pixel_rect_by_hand() -> None:

@@ -89,7 +89,11 @@ def run(arch: str, runs: int, warmup: int, drift_images: int, seed: int) -> dict
     with torch.inference_mode():
         timings["pytorch eager fp32"] = _median_ms(lambda: model.encode_image(xt), runs, warmup)
     for name, sess in sessions.items():
-        timings[name] = _median_ms(lambda sess=sess: sess.run(None, {"pixel_values": x1}), runs, warmup)
+
+        def infer(sess: Any = sess) -> object:
+            return sess.run(None, {"pixel_values": x1})
+
+        timings[name] = _median_ms(infer, runs, warmup)
     base = timings["pytorch eager fp32"]
     results["median_ms"] = timings
     results["speedup_vs_pytorch"] = {k: base / v for k, v in timings.items()}

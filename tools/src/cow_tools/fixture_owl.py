@@ -79,7 +79,7 @@ def write_tiny_owl(out_dir: Path, templates: list[str], seed: int = 5) -> Path:
     tok_path = out_dir / "tokenizer.json"
     tok.save(str(tok_path), pretty=False)
     model = random_owl_model(tiny_owl_config(tok.get_vocab_size()), seed=seed)
-    export_owl_bundle(model, tok_path, out_dir, "tiny-random-owlvit", context_length=16, pad_id=0)
+    export_owl_bundle(model, tok_path, out_dir, "tiny-random-owlvit", context_length=16, pad_id=0, fast=True)
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     s = int(manifest["image_size"])
     ids = np.zeros((1, 16), dtype=np.int64)

@@ -26,7 +26,7 @@ from cow_tools.bundle import FORMAT_VERSION, OPENAI_MEAN, OPENAI_STD
 
 #: CoW's OWL-ViT threshold in RoboTHOR (0.2 in Habitat).
 COW_OWL_THRESHOLD = 0.125
-TEXT_FILE, IMAGE_FILE = "text.onnx", "image.onnx"
+TEXT_FILE, IMAGE_FILE, INT8_FILE = "text.onnx", "image.onnx", "image_int8.onnx"
 IMAGE_OUTPUTS = ("class_embeddings", "logit_shift", "logit_scale", "boxes")
 
 
@@ -54,14 +54,15 @@ def owl_manifest(
     mean: tuple[float, float, float] = OPENAI_MEAN,
     std: tuple[float, float, float] = OPENAI_STD,
     architecture: dict[str, Any] | None = None,
+    int8: bool = False,
 ) -> dict[str, Any]:
-    """The manifest dictionary of an OWL-ViT bundle."""
+    """The manifest dictionary of an OWL-ViT bundle (``int8``: it has ``image_int8.onnx``)."""
     s, d, n, c = shapes.image_size, shapes.embed_dim, shapes.grid**2, shapes.context_length
 
     def io(name: str, dtype: str, shape: list[int | str]) -> dict[str, Any]:
         return {"name": name, "dtype": dtype, "shape": shape}
 
-    return {
+    manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "kind": "owlvit",
         "name": name,
@@ -96,6 +97,22 @@ def owl_manifest(
         "architecture": architecture or {},
         "external_data": [],
     }
+    if int8:
+        manifest["graphs"]["image"]["int8_file"] = INT8_FILE
+    return manifest
+
+
+def quantize_owl_image(out_dir: Path) -> Path:
+    """Writes ``image_int8.onnx``: dynamic int8 quantisation of the image graph's MatMuls."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(out_dir / IMAGE_FILE),
+        str(out_dir / INT8_FILE),
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul"],
+    )
+    return out_dir / INT8_FILE
 
 
 def _modules(model: Any) -> tuple[Any, Any]:
@@ -195,8 +212,10 @@ def export_owl_bundle(
     pad_id: int = 0,
     mean: tuple[float, float, float] = OPENAI_MEAN,
     std: tuple[float, float, float] = OPENAI_STD,
+    fast: bool = False,
 ) -> Path:
-    """Writes an OWL-ViT bundle (graphs, tokenizer, manifest) for the detector ``model``."""
+    """Writes an OWL-ViT bundle (graphs, tokenizer, manifest) for the detector ``model``;
+    ``fast`` adds the int8 image graph."""
     import shutil
 
     sot, eot = _token_ids(tokenizer_json)
@@ -205,6 +224,8 @@ def export_owl_bundle(
             f"tokenizer id {eot} is outside the vocabulary of {model.config.text_config.vocab_size}"
         )
     shapes = export_owl_graphs(model.eval(), out_dir, context_length)
+    if fast:
+        quantize_owl_image(out_dir)
     if tokenizer_json.resolve() != (out_dir / "tokenizer.json").resolve():
         shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
     arch = {
@@ -218,14 +239,16 @@ def export_owl_bundle(
             for k in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads")
         },
     }
-    manifest = owl_manifest(shapes, name, sot, eot, pad_id, mean, std, arch)
+    manifest = owl_manifest(shapes, name, sot, eot, pad_id, mean, std, arch, int8=fast)
     with open(out_dir / "manifest.json", "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
     return out_dir
 
 
-def export_pretrained_owl(model_name: str, out_dir: Path, name: str | None = None) -> Path:
+def export_pretrained_owl(
+    model_name: str, out_dir: Path, name: str | None = None, fast: bool = False
+) -> Path:
     """``cow-export owlvit --model google/owlvit-base-patch32``: downloads (or reads from a
     local folder) the detector and its processor and writes the bundle."""
     try:
@@ -256,6 +279,7 @@ def export_pretrained_owl(model_name: str, out_dir: Path, name: str | None = Non
             pad_id=int(tokenizer.pad_token_id or 0),
             mean=mean,
             std=std,
+            fast=fast,
         )
 
 

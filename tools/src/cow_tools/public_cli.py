@@ -29,6 +29,7 @@ def add_public_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     what.add_argument("--fixture", type=Path, help="write the random tiny_owl test fixture into this folder")
     owl.add_argument("--out", type=Path, help="bundle folder to write (with --model)")
     owl.add_argument("--name", default=None, help="bundle name (default: the model name)")
+    owl.add_argument("--fast", action="store_true", help="also write the int8 image graph image_int8.onnx")
     owl.add_argument("--repo", type=Path, default=Path("."), help="repository root (for --fixture)")
 
 
@@ -73,5 +74,5 @@ def run_public_command(args: argparse.Namespace) -> str:
             raise ValueError("owlvit --model needs --out")
         from cow_tools.owlvit import export_pretrained_owl
 
-        return f"wrote bundle {export_pretrained_owl(args.model, args.out, args.name)}"
+        return f"wrote bundle {export_pretrained_owl(args.model, args.out, args.name, args.fast)}"
     raise ValueError(f"unknown command {args.command!r}")
