@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
+from tokenizers import Tokenizer
 
 from cow_tools.fixture_owl import pixel_rect, tiny_owl_config
 from cow_tools.fixture_text import build_word_tokenizer
@@ -78,3 +79,35 @@ def test_pixel_rect_by_hand() -> None:
     assert pixel_rect([0.5, 0.25, 0.5, 0.25], 64, 0.5, 128, 128) == [32, 16, 96, 48]
     # clamped to the frame
     assert pixel_rect([0.95, 0.05, 0.2, 0.2], 64, 0.5, 128, 128) == [108, 0, 128, 19]
+
+
+def test_owlvit_command_exports_a_saved_model_folder(tmp_path: Path) -> None:
+    """The ``--model`` path (``from_pretrained``) on a local folder holding a random model
+    and a processor with the CLIP tokenizer built from open_clip's merges file."""
+    open_clip = pytest.importorskip("open_clip")
+    from open_clip.tokenizer import default_bpe
+    from transformers import CLIPTokenizerFast, OwlViTImageProcessor, OwlViTProcessor
+
+    from cow_tools.cli import main
+    from cow_tools.clip_tokenizer import write_clip_tokenizer
+
+    assert open_clip is not None
+    tok_json = write_clip_tokenizer(Path(default_bpe()), tmp_path / "tokenizer.json")
+    tokenizer = CLIPTokenizerFast(
+        tokenizer_file=str(tok_json), bos_token="<|startoftext|>", eos_token="<|endoftext|>", pad_token="!"
+    )
+    square = {"height": 64, "width": 64}
+    image_processor = OwlViTImageProcessor(size=square, crop_size=square)
+    model_dir = tmp_path / "owl-model"
+    OwlViTProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(str(model_dir))
+    cfg = tiny_owl_config(49408)
+    random_owl_model(cfg, seed=4).save_pretrained(str(model_dir))
+    out = tmp_path / "bundle"
+    assert main(["owlvit", "--model", str(model_dir), "--out", str(out), "--fast"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tokenizer"]["sot_id"] == 49406 and manifest["tokenizer"]["eot_id"] == 49407
+    assert manifest["context_length"] == 16 and manifest["graphs"]["image"]["int8_file"] == "image_int8.onnx"
+    np.testing.assert_allclose(manifest["image_mean"], image_processor.image_mean)
+    bundle_tok = Tokenizer.from_file(str(out / "tokenizer.json"))
+    ids = bundle_tok.encode("a photo of a mug.", add_special_tokens=False).ids
+    assert ids == [320, 1125, 539, 320, 9722, 269]
