@@ -160,7 +160,7 @@ impl Config {
 }
 
 /// Localizers the binary can build.
-pub const LOCALIZERS: &[&str] = &["oracle", "patch", "grad", "dense"];
+pub const LOCALIZERS: &[&str] = &["oracle", "patch", "grad", "dense", "owl"];
 
 /// Parses a split name.
 pub fn parse_split(s: &str) -> anyhow::Result<Split> {

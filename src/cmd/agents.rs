@@ -33,6 +33,7 @@ pub fn build_localizer(config: &Config) -> anyhow::Result<Box<dyn Localizer>> {
                 "patch" => LocalizerKind::Patch,
                 "grad" => LocalizerKind::Grad,
                 "dense" => LocalizerKind::Dense,
+                "owl" => LocalizerKind::Owl,
                 other => bail!("unknown localizer {other:?}"),
             };
             let mut clip = config.agent.clip.clone();
@@ -73,4 +74,31 @@ pub fn save_map_png(
     }
     img.save(path)
         .with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("agent/tests/fixtures")
+            .join(name)
+    }
+
+    #[test]
+    fn owl_is_built_from_an_owlvit_bundle_and_refuses_a_clip_one() {
+        let mut config = Config::default();
+        apply_localizer_override(&mut config, Some("owl")).unwrap();
+        config.validate().unwrap();
+        config.agent.clip.bundle = fixture("tiny_owl");
+        let loc = build_localizer(&config).unwrap();
+        assert_eq!(loc.name(), "owl");
+        assert_eq!(loc.threshold(), 0.125);
+        config.agent.clip.bundle = fixture("tiny_clip");
+        let err = format!("{:#}", build_localizer(&config).err().unwrap());
+        assert!(err.contains("building the owl localizer"), "{err}");
+        assert!(err.contains("needs a \"owlvit\" bundle"), "{err}");
+    }
 }

@@ -212,15 +212,30 @@ pub fn run_error(dir: &Path, graph: &str, e: &dyn std::fmt::Display) -> Error {
     }
 }
 
-fn open_checked(factory: &SessionFactory, dir: &Path, spec: &GraphSpec) -> Result<Session, Error> {
-    let file = match (&spec.fp16_file, factory.prefer_fp16()) {
-        (Some(f16), true) => f16.as_str(),
-        (None, true) => {
-            tracing::warn!(graph = %spec.file, "bundle has no fp16 variant of this graph; using fp32");
-            spec.file.as_str()
+/// The file of `spec` that `factory`'s precision asks for: fp16, int8 or
+/// optimised variants where the bundle has them, else the plain graph.
+pub fn variant_file<'a>(spec: &'a GraphSpec, factory: &SessionFactory) -> &'a str {
+    if factory.prefer_fp16() {
+        if let Some(f16) = &spec.fp16_file {
+            return f16;
         }
-        _ => spec.file.as_str(),
-    };
+        tracing::warn!(graph = %spec.file, "bundle has no fp16 variant of this graph; using fp32");
+    }
+    if factory.prefer_int8() {
+        if let Some(int8) = &spec.int8_file {
+            return int8;
+        }
+    }
+    if factory.prefer_optimized() {
+        if let Some(opt) = &spec.opt_file {
+            return opt;
+        }
+    }
+    &spec.file
+}
+
+fn open_checked(factory: &SessionFactory, dir: &Path, spec: &GraphSpec) -> Result<Session, Error> {
+    let file = variant_file(spec, factory);
     let path = dir.join(file);
     if !path.is_file() {
         return Err(Error::Bundle {
@@ -228,6 +243,7 @@ fn open_checked(factory: &SessionFactory, dir: &Path, spec: &GraphSpec) -> Resul
             message: format!("{file} is missing"),
         });
     }
+    tracing::debug!(file, "opening graph");
     let session = factory.open(&path)?;
     check_session(spec, file, &session).map_err(|message| Error::Bundle {
         bundle: dir.display().to_string(),

@@ -16,6 +16,8 @@ pub enum LocalizerKind {
     Grad,
     /// MaskCLIP-style dense patch embeddings against goal and background prompts.
     Dense,
+    /// OWL-ViT detection with the goal as text query (an `owlvit` bundle).
+    Owl,
 }
 
 impl LocalizerKind {
@@ -25,18 +27,28 @@ impl LocalizerKind {
             LocalizerKind::Patch => "patch",
             LocalizerKind::Grad => "grad",
             LocalizerKind::Dense => "dense",
+            LocalizerKind::Owl => "owl",
+        }
+    }
+
+    /// The manifest kind of the bundles this localizer loads (`"clip"` or `"owlvit"`).
+    pub fn bundle_kind(self) -> &'static str {
+        match self {
+            LocalizerKind::Owl => "owlvit",
+            _ => "clip",
         }
     }
 
     /// Default threshold when neither the config nor the bundle gives one:
     /// CoW's ViT-B/32 RoboTHOR values (0.875 patch, 0.625 grad); dense has no
     /// published value and uses 0.5, the point where the goal wins its softmax
-    /// against the background prompts.
+    /// against the background prompts; OWL-ViT 0.125 (CoW, RoboTHOR).
     pub fn default_threshold(self) -> f32 {
         match self {
             LocalizerKind::Patch => 0.875,
             LocalizerKind::Grad => 0.625,
             LocalizerKind::Dense => 0.5,
+            LocalizerKind::Owl => 0.125,
         }
     }
 }
@@ -95,7 +107,9 @@ pub struct RuntimeConfig {
     /// Graph optimisation level.
     pub graph_opt_level: GraphOptLevel,
     /// Which graph variant to run: `auto` (the bundle's fp16 graphs on CUDA
-    /// where it has them, fp32 otherwise), `fp32`, or `fp16` (also on the CPU).
+    /// where it has them; on the CPU its optimised fp32 graphs where it has
+    /// them, else the plain ones), `fp32` (the plain graphs), `fp16` (also on
+    /// the CPU), or `int8` (the int8 image graph where the bundle has one).
     pub precision: Precision,
 }
 
@@ -103,12 +117,16 @@ pub struct RuntimeConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// fp16 graphs on CUDA when the bundle has them, else fp32.
+    /// fp16 graphs on CUDA when the bundle has them; on the CPU the
+    /// optimised fp32 graphs when it has them; else the plain fp32 graphs.
     Auto,
-    /// Always the fp32 graphs.
+    /// Always the plain fp32 graphs.
     Fp32,
     /// The fp16 graphs wherever the bundle has them (a warning names those it lacks).
     Fp16,
+    /// The int8 graphs wherever the bundle has them (the image graph of a
+    /// `cow-export --fast` bundle), the optimised or plain fp32 ones elsewhere.
+    Int8,
 }
 
 impl Default for RuntimeConfig {
@@ -129,7 +147,7 @@ impl Default for RuntimeConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct LocalizerConfig {
     /// Which localizer. Not read from config files: the run config's
-    /// `agent.localizer` chooses it (`"patch"`, `"grad"`, `"dense"`).
+    /// `agent.localizer` chooses it (`"patch"`, `"grad"`, `"dense"`, `"owl"`).
     #[serde(skip)]
     pub kind: LocalizerKind,
     /// Model bundle folder (manifest.json, ONNX graphs, tokenizer.json).
@@ -221,5 +239,8 @@ mod tests {
     fn default_thresholds_follow_cow() {
         assert_eq!(LocalizerKind::Patch.default_threshold(), 0.875);
         assert_eq!(LocalizerKind::Grad.default_threshold(), 0.625);
+        assert_eq!(LocalizerKind::Owl.default_threshold(), 0.125);
+        assert_eq!(LocalizerKind::Owl.name(), "owl");
+        assert_eq!(LocalizerKind::Owl.bundle_kind(), "owlvit");
     }
 }

@@ -14,6 +14,9 @@ use crate::Error;
 /// Manifest format this code reads.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Bundle kinds this code reads.
+pub const KINDS: [&str; 2] = ["clip", "owlvit"];
+
 /// One dimension of a declared shape.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
@@ -43,6 +46,13 @@ pub struct GraphSpec {
     /// Optional fp16 variant with the same float32 inputs and outputs.
     #[serde(default)]
     pub fp16_file: Option<String>,
+    /// Optional graph-level optimised variant (fused attention and GELU;
+    /// same inputs and outputs, fp32), preferred on the CPU.
+    #[serde(default)]
+    pub opt_file: Option<String>,
+    /// Optional int8-quantised variant for CPUs (same inputs and outputs).
+    #[serde(default)]
+    pub int8_file: Option<String>,
     /// Inputs in order.
     pub inputs: Vec<TensorSpec>,
     /// Outputs in order.
@@ -78,7 +88,7 @@ pub struct Graphs {
 pub struct Manifest {
     /// Format version ([`FORMAT_VERSION`]).
     pub format_version: u32,
-    /// Model kind; `"clip"` here.
+    /// Model kind: `"clip"` (CLIP dual encoder) or `"owlvit"` (OWL-ViT detector).
     pub kind: String,
     /// Free-form name.
     pub name: String,
@@ -150,8 +160,11 @@ impl Manifest {
                 self.format_version
             ));
         }
-        if self.kind != "clip" {
-            return Err(format!("manifest kind {:?} is not \"clip\"", self.kind));
+        if !KINDS.contains(&self.kind.as_str()) {
+            return Err(format!(
+                "manifest kind {:?} is not one of {KINDS:?}",
+                self.kind
+            ));
         }
         if self.patch_size == 0 || self.image_size % self.patch_size != 0 {
             return Err(format!(
@@ -428,6 +441,26 @@ mod tests {
         let msg = Manifest::load(dir.path()).unwrap_err().to_string();
         assert!(
             msg.contains("external weights file weights.bin is missing"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn owl_fixture_manifest_loads_and_unknown_kinds_are_named() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_owl");
+        let m = Manifest::load(&dir).unwrap();
+        assert_eq!(m.kind, "owlvit");
+        assert_eq!(m.patch_grid, [4, 4]);
+        assert_eq!(m.thresholds.get("owl"), Some(&0.125));
+        let tmp = tempfile::tempdir().unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
+                .unwrap();
+        v["kind"] = serde_json::json!("detr");
+        std::fs::write(tmp.path().join("manifest.json"), v.to_string()).unwrap();
+        let msg = Manifest::load(tmp.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains(r#"manifest kind "detr" is not one of ["clip", "owlvit"]"#),
             "{msg}"
         );
     }

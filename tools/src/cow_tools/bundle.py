@@ -18,6 +18,7 @@ import onnx
 from numpy.typing import NDArray
 
 from cow_tools.clip_config import ClipConfig
+from cow_tools.clip_fast import build_image_graph_fused, quantize_int8
 from cow_tools.clip_graphs import build_image_graph, build_relevance_graph, build_text_graph
 from cow_tools.fp16 import to_fp16
 from cow_tools.weights import externalize
@@ -46,6 +47,9 @@ def manifest_for(
     templates: str = "single",
     fp16: bool = False,
     logit_scale: float = 100.0,
+    image_mean: tuple[float, float, float] = OPENAI_MEAN,
+    image_std: tuple[float, float, float] = OPENAI_STD,
+    fast: bool = False,
 ) -> dict[str, Any]:
     """The manifest dictionary of a bundle exported from ``cfg``."""
     v, t, d = cfg.vision, cfg.text, cfg.embed_dim
@@ -58,8 +62,8 @@ def manifest_for(
         "image_size": v.image_size,
         "patch_size": v.patch_size,
         "patch_grid": [v.grid, v.grid],
-        "image_mean": list(OPENAI_MEAN),
-        "image_std": list(OPENAI_STD),
+        "image_mean": list(image_mean),
+        "image_std": list(image_std),
         "embed_dim": d,
         "context_length": t.context_length,
         "logit_scale": logit_scale,
@@ -92,6 +96,9 @@ def manifest_for(
     if fp16:
         for graph in manifest["graphs"].values():
             graph["fp16_file"] = graph["file"].replace(".onnx", "_fp16.onnx")
+    if fast:
+        manifest["graphs"]["image"]["opt_file"] = "image_opt.onnx"
+        manifest["graphs"]["image"]["int8_file"] = "image_int8.onnx"
     return manifest
 
 
@@ -134,9 +141,14 @@ def export_bundle(
     pad_id: int = 0,
     thresholds: dict[str, float] | None = None,
     fp16: bool = False,
+    image_mean: tuple[float, float, float] = OPENAI_MEAN,
+    image_std: tuple[float, float, float] = OPENAI_STD,
+    fast: bool = False,
 ) -> Path:
     """Exports the three graphs (and their fp16 variants when ``fp16``), copies the tokenizer
-    and writes the manifest; returns ``out_dir``."""
+    and writes the manifest (``image_mean``/``image_std``: the model's normalisation,
+    OpenAI CLIP's by default; ``fast``: also the fused ``image_opt.onnx`` and the int8
+    ``image_int8.onnx``, see :mod:`cow_tools.clip_fast`); returns ``out_dir``."""
     with open(tokenizer_json, encoding="utf-8") as f:
         tok = json.load(f)
     sot_id, eot_id = _token_id(tok, sot_token), _token_id(tok, eot_token)
@@ -158,13 +170,29 @@ def export_bundle(
     if fp16:
         for file in list(graphs):
             graphs[file.replace(".onnx", "_fp16.onnx")] = to_fp16(graphs[file])
+    int8: onnx.ModelProto | None = None
+    if fast:
+        graphs["image_opt.onnx"] = build_image_graph_fused(params, cfg)
+        int8 = quantize_int8(graphs["image_opt.onnx"])
     externalize(list(graphs.values()), out_dir, WEIGHTS_FILE)
     for file, model in graphs.items():
         onnx.save_model(model, str(out_dir / file))
+    if int8 is not None:
+        onnx.save_model(int8, str(out_dir / "image_int8.onnx"))
     if tokenizer_json.resolve() != (out_dir / "tokenizer.json").resolve():
         shutil.copyfile(tokenizer_json, out_dir / "tokenizer.json")
     manifest = manifest_for(
-        cfg, name, sot_id, eot_id, pad_id, thresholds, fp16=fp16, logit_scale=logit_scale_of(params)
+        cfg,
+        name,
+        sot_id,
+        eot_id,
+        pad_id,
+        thresholds,
+        fp16=fp16,
+        logit_scale=logit_scale_of(params),
+        image_mean=image_mean,
+        image_std=image_std,
+        fast=fast,
     )
     with open(out_dir / "manifest.json", "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)

@@ -122,4 +122,6 @@ def write_red_clip(out_dir: Path, templates: list[str]) -> Path:
     red_id = tok.token_to_id("red")
     if red_id is None:
         raise ValueError("fixture vocabulary lacks the word 'red'")
-    return export_bundle(red_params(cfg, red_id), cfg, tok_path, out_dir, name="red-clip", fp16=True)
+    return export_bundle(
+        red_params(cfg, red_id), cfg, tok_path, out_dir, name="red-clip", fp16=True, fast=True
+    )

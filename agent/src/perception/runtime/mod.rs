@@ -48,8 +48,23 @@ impl SessionFactory {
     pub fn prefer_fp16(&self) -> bool {
         match self.config.precision {
             Precision::Auto => matches!(self.device, Device::Cuda(_)),
-            Precision::Fp32 => false,
+            Precision::Fp32 | Precision::Int8 => false,
             Precision::Fp16 => true,
+        }
+    }
+
+    /// Whether int8 graphs should be used where a bundle has them.
+    pub fn prefer_int8(&self) -> bool {
+        self.config.precision == Precision::Int8
+    }
+
+    /// Whether graph-optimised fp32 variants should be used where a bundle
+    /// has them (CPU with `auto`, or `int8` for graphs without an int8 variant).
+    pub fn prefer_optimized(&self) -> bool {
+        match self.config.precision {
+            Precision::Auto => self.device == Device::Cpu,
+            Precision::Int8 => true,
+            Precision::Fp32 | Precision::Fp16 => false,
         }
     }
 
