@@ -1,10 +1,11 @@
 //! Per-step cost of the CoW agent's own work (map update + frontiers +
-//! planning; oracle localization, which costs ~0.01 ms) on recorded
-//! embedded episodes at 224 x 224 and 672 x 672 input.
+//! planning) on recorded embedded episodes at 224 x 224 and 672 x 672 input.
 //!
-//! The episodes are recorded once in memory by running the CoW agent against
-//! the embedded simulator (no wire), then replayed: each iteration replays a
-//! whole episode, so the figure covers a growing map, not one frame.
+//! As in the peer baseline (`shared/reference/peer-baselines.md`) the
+//! localizer never sees the goal, so the agent explores for the whole
+//! 200-step episode: the figure is pure mapping + planning over a growing
+//! map. The episode is recorded once in memory by running the agent against
+//! the embedded simulator (no wire), then each iteration replays all of it.
 //!
 //! `cargo bench -p agent --bench agent_step`
 #![allow(missing_docs, clippy::unwrap_used)]
@@ -13,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use agent::agent::{Agent, EpisodeStart};
 use agent::cow::{CowAgent, CowConfig, PoseSource};
-use agent::localize::OracleLocalizer;
+use agent::replay::BlindLocalizer;
 use sim_bridge::episodes::{generate, Split};
 use sim_bridge::sim::{EmbeddedSim, SimConfig};
 use sim_bridge::{Action, Backend, Observation};
@@ -35,7 +36,7 @@ fn record(
     let episodes = generate(Split::Test, 1, &cfg);
     let mut sim = EmbeddedSim::new(cfg, episodes.clone()).unwrap();
     let caps = sim.hello();
-    let mut agent = CowAgent::new(CowConfig::default(), Box::new(OracleLocalizer::new()));
+    let mut agent = CowAgent::new(CowConfig::default(), Box::new(BlindLocalizer));
     agent
         .reset(&EpisodeStart {
             episode: &episodes[0],
@@ -70,7 +71,7 @@ fn replay(c: &mut Criterion) {
                         pose_source: PoseSource::Observation,
                         ..CowConfig::default()
                     };
-                    let mut agent = CowAgent::new(config, Box::new(OracleLocalizer::new()));
+                    let mut agent = CowAgent::new(config, Box::new(BlindLocalizer));
                     agent
                         .reset(&EpisodeStart {
                             episode: &episode,
