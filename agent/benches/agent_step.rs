@@ -62,6 +62,7 @@ fn replay(c: &mut Criterion) {
     group.sample_size(10);
     for size in [224u32, 672] {
         let (caps, episode, frames) = record(size, 200);
+        print_stage_medians(size, &caps, &episode, &frames);
         group.throughput(Throughput::Elements(frames.len() as u64));
         group.bench_function(
             format!("replay_{size}x{size}_{}_steps", frames.len()),
@@ -87,6 +88,39 @@ fn replay(c: &mut Criterion) {
         );
     }
     group.finish();
+}
+
+/// Prints median and p99 of each stage over one replay, next to criterion's
+/// mean per step (which also counts the episode set-up).
+fn print_stage_medians(
+    size: u32,
+    caps: &sim_bridge::Capabilities,
+    episode: &sim_bridge::Episode,
+    frames: &[Observation],
+) {
+    let config = CowConfig {
+        pose_source: PoseSource::Observation,
+        ..CowConfig::default()
+    };
+    let mut agent = CowAgent::new(config, Box::new(BlindLocalizer));
+    agent
+        .reset(&EpisodeStart {
+            episode,
+            capabilities: caps,
+            max_steps: frames.len() as u32,
+        })
+        .unwrap();
+    let mut costs = Vec::new();
+    for obs in frames {
+        agent.act(obs).unwrap();
+        costs.push(agent.last_cost());
+    }
+    let s = agent::replay::StageSummary::of(&costs);
+    println!(
+        "{size}x{size}: map median {:.3} / p99 {:.3} ms, frontiers {:.3} / {:.3}, planning {:.3} / {:.3}, total {:.3} / {:.3} ms",
+        s.map.median_ms, s.map.p99_ms, s.frontier.median_ms, s.frontier.p99_ms,
+        s.plan.median_ms, s.plan.p99_ms, s.agent.median_ms, s.agent.p99_ms
+    );
 }
 
 criterion_group!(benches, replay);
