@@ -82,6 +82,12 @@ def _resize(img: Image.Image, size: int) -> NDArray[np.uint8]:
     return np.asarray(img, dtype=np.uint8)
 
 
+def load_image(path: Path, size: int) -> NDArray[np.uint8]:
+    """An RGB image file resized to ``size x size`` (bicubic), as uint8 ``[S, S, 3]``."""
+    with Image.open(path) as img:
+        return _resize(img, size)
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The records of a JSON-lines file."""
     with open(path, encoding="utf-8") as f:
