@@ -226,7 +226,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, required=True, help="work folder for weights, config, tokenizer, log")
     t.add_argument("--bundle", type=Path, default=None, help="export the trained model into this bundle")
     t.add_argument("--templates", type=Path, default=None, help="extra prompt templates for the vocabulary")
-    t.add_argument("--init", type=Path, default=None, help="start from these weights (.npz of a previous run)")
+    t.add_argument(
+        "--init", type=Path, default=None, help="start from these weights (.npz of a previous run)"
+    )
     t.add_argument("--steps", type=int, default=800)
     t.add_argument("--max-minutes", type=float, default=0.0, help="stop early after this long (0 = never)")
     t.add_argument("--batch-crops", type=int, default=32)
