@@ -13,7 +13,7 @@ DEMO_EPISODES ?= 20
 APT_PACKAGES := libzmq3-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup system-deps venv build lint fmt rust-test py-test bench clean-venv
+.PHONY: demo test test-export setup system-deps venv build lint fmt rust-test py-test bench clean-venv
 
 demo: setup build
 	rm -rf runs/demo
@@ -57,6 +57,20 @@ py-test: venv
 	@if [ -f tools/pyproject.toml ]; then \
 		cd tools && ../$(PY) -m pytest -q && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy src/cow_tools; \
 	fi
+
+# PyTorch parity of the exporter (tests marked `torch`), in a venv with torch and open_clip:
+# TORCH_PYTHON if set (e.g. an existing environment), else .venv-export (created here).
+TORCH_PYTHON ?=
+EXPORT_VENV := .venv-export
+test-export:
+	@if [ -n "$(TORCH_PYTHON)" ]; then \
+		py="$(TORCH_PYTHON)"; \
+	else \
+		[ -x $(EXPORT_VENV)/bin/python ] || $(PYTHON) -m venv $(EXPORT_VENV); \
+		$(EXPORT_VENV)/bin/python -m pip --disable-pip-version-check -q install -e 'tools[dev,torch]'; \
+		py=$(EXPORT_VENV)/bin/python; \
+	fi; \
+	cd tools && $$py -m pytest -q -m torch -rA tests/
 
 bench:
 	$(CARGO) bench --workspace

@@ -108,6 +108,8 @@ pub enum SimCommand {
     Serve(SimServeArgs),
     /// Generate a split's episodes and write them to an episode file.
     Episodes(SimEpisodesArgs),
+    /// Render training data: frames, class and instance masks, captioned object crops.
+    Dataset(SimDatasetArgs),
 }
 
 /// `cow sim serve`.
@@ -147,12 +149,64 @@ pub struct SimEpisodesArgs {
     pub out: PathBuf,
 }
 
+/// `cow sim dataset`.
+#[derive(Debug, Clone, Args)]
+pub struct SimDatasetArgs {
+    /// Configuration file (camera and agent settings of the embedded simulator).
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Split whose houses are rendered: train, val or test.
+    #[arg(long, default_value = "train")]
+    pub split: String,
+    /// Number of frames.
+    #[arg(long, default_value_t = 1000)]
+    pub count: usize,
+    /// Frame side in pixels.
+    #[arg(long, default_value_t = 224)]
+    pub size: u32,
+    /// Frames rendered per house.
+    #[arg(long, default_value_t = 20)]
+    pub frames_per_house: usize,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
 /// `cow bench ...`.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Replay recordings through the mapping and planning stages and
     /// print per-stage timings.
     Replay(ReplayArgs),
+    /// Localization quality and latency of localizers on rendered goal views:
+    /// pointing accuracy, detection and false-alarm rates, ms per frame.
+    Localize(LocalizeArgs),
+}
+
+/// `cow bench localize`.
+#[derive(Debug, Clone, Args)]
+pub struct LocalizeArgs {
+    /// Configuration file (simulator camera, `[agent.clip]` settings and bundle).
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Split whose houses are rendered: train, val or test.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Number of positive views (goal visible); as many negative views.
+    #[arg(long, default_value_t = 200)]
+    pub count: usize,
+    /// Fewest goal pixels of a positive view.
+    #[arg(long, default_value_t = 40)]
+    pub min_pixels: u32,
+    /// Localizers, comma-separated (oracle, patch, grad, dense).
+    #[arg(long, default_value = "patch,grad,dense", value_delimiter = ',')]
+    pub localizers: Vec<String>,
+    /// Model bundle (overrides `agent.clip.bundle`).
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
+    /// Also write the reports (with per-view top confidences) as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 /// `cow bench replay`.
@@ -190,7 +244,9 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => cmd::eval::run(&a),
         Command::Sim(SimCommand::Serve(a)) => cmd::sim::serve(&a),
         Command::Sim(SimCommand::Episodes(a)) => cmd::sim::episodes(&a),
+        Command::Sim(SimCommand::Dataset(a)) => cmd::dataset::run(&a),
         Command::Bench(BenchCommand::Replay(a)) => cmd::bench::replay(&a),
+        Command::Bench(BenchCommand::Localize(a)) => cmd::bench_localize::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,8 @@
 
 pub mod agents;
 pub mod bench;
+pub mod bench_localize;
+pub mod dataset;
 pub mod eval;
 pub mod run;
 pub mod sim;

@@ -3,6 +3,7 @@
 //! ([`summary`]) and rendering ([`report`]).
 
 pub mod metrics;
+pub mod pointing;
 pub mod report;
 pub mod stats;
 pub mod summary;

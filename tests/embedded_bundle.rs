@@ -1,0 +1,68 @@
+//! The shipped embedded-world bundle (`models/cow-embedded`) through the
+//! real localizers: on the test-split view (first 60 positive views) where
+//! the goal shows the most pixels, every learned localizer's top pixel must
+//! lie on the goal, and on a view without the goal the dense localizer must
+//! stay below its threshold more often than not.
+//!
+//! Ignored for now: the current bundle fails it (see the `ignore` reason).
+//!
+//! Needs libonnxruntime, found as the binary finds it (`ORT_DYLIB_PATH`, the
+//! repository's `.venv`; `make setup` installs it).
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use agent::eval::pointing::evaluate_pointing;
+use agent::perception::{build_localizer, LocalizerConfig, LocalizerKind};
+use sim_bridge::episodes::Split;
+use sim_bridge::sim::{EmbeddedSim, SimConfig};
+use sim_bridge::views::goal_views;
+use sim_bridge::Backend;
+
+#[test]
+#[ignore = "the shipped bundle is undertrained: all three localizers miss the TV of this view \
+            (models/cow-embedded/MODEL_CARD.md); run with --ignored after retraining"]
+fn learned_localizers_point_at_a_clearly_visible_goal() {
+    let cfg = SimConfig::default();
+    let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
+    let (pos, neg) = goal_views(Split::Test, 60, 40, 20, &cfg);
+    let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
+    assert!(
+        best.goal_pixels > 1000,
+        "largest goal has {} pixels",
+        best.goal_pixels
+    );
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
+    let mut misses = Vec::new();
+    for kind in [
+        LocalizerKind::Patch,
+        LocalizerKind::Grad,
+        LocalizerKind::Dense,
+    ] {
+        let config = LocalizerConfig {
+            kind,
+            bundle: bundle.clone(),
+            ..LocalizerConfig::default()
+        };
+        let mut loc = build_localizer(&config).unwrap();
+        let r = evaluate_pointing(loc.as_mut(), std::slice::from_ref(&best), &neg, &caps).unwrap();
+        if r.hits != 1 {
+            misses.push(kind.name());
+        }
+        if kind == LocalizerKind::Dense {
+            assert!(
+                r.false_alarm_rate < 0.5,
+                "dense false alarms {}",
+                r.false_alarm_rate
+            );
+        }
+    }
+    assert!(
+        misses.is_empty(),
+        "top pixel misses the {} ({} px) in {} for {misses:?}",
+        best.goal.clip_name(),
+        best.goal_pixels,
+        best.scene
+    );
+}

@@ -1,0 +1,321 @@
+"""``cow-train``: trains the embedded-world CLIP model on CPU and exports it into a bundle.
+
+Recipe (one step = one batch of object crops and one batch of frames):
+
+- global caption loss: crops against the distinct captions of the batch ("a red mug",
+  "a striped vase", "a photo of a mug."), symmetric InfoNCE (a caption shared by several
+  crops has all of them as positives), learned temperature;
+- patch-text loss: every labelled patch of a frame (MaskCLIP patch path, see
+  :mod:`cow_tools.train.model`) against the prompts of all semantic classes
+  ("a photo of a wall.", "a photo of a mug.", ...), cross-entropy, object patches
+  weighted ``object_weight``;
+- dense-goal loss: the dense localizer's own decision, for each of the goal categories:
+  the softmax (scale 100) of the patch's similarity to the goal prompt against the
+  background prompts, binary cross-entropy against "the patch shows this goal".
+
+Training runs in stages: a later stage starts from an earlier one's ``weights.npz``
+(``--init``) with its own schedule (the model card lists the stages of the shipped model).
+
+Subcommands: ``cow-train train`` (writes ``weights.npz``, ``model.json``, ``tokenizer.json``,
+``train_log.json`` and, with ``--bundle``, the exported bundle), ``cow-train thresholds``
+(writes calibrated thresholds into a bundle's manifest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812 (PyTorch convention)
+
+from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD, export_bundle
+from cow_tools.clip_config import ClipConfig
+from cow_tools.train import data as ds
+from cow_tools.train import model as mdl
+from cow_tools.train import vocab
+
+TEMPLATE = "a photo of a {}."
+BACKGROUND_PROMPTS = ["background", "wall", "floor", "ceiling", "door", "window", "furniture", "room"]
+DENSE_SCALE = 100.0
+
+
+def prompt(word: str) -> str:
+    """CoW's single template applied to ``word`` (as the Rust localizers do)."""
+    return TEMPLATE.replace("{}", word)
+
+
+class Trainer:
+    """Holds the model, the data and the text ids of one training run."""
+
+    def __init__(self, args: argparse.Namespace, data: ds.Dataset, tok: Any, cfg: dict[str, Any]) -> None:
+        self.args = args
+        self.data = data
+        self.tok = tok
+        self.cfg = cfg
+        self.model = mdl.build(cfg)
+        self.ctx = cfg["text_cfg"]["context_length"]
+        self.classes = sorted(data.class_words)
+        self.class_index = {c: i for i, c in enumerate(self.classes)}
+        self.goal_words = sorted({w for w, g in zip(data.crops.words, data.crops.is_goal, strict=True) if g})
+        self.class_ids = self.ids([prompt(data.class_words[c]) for c in self.classes])
+        self.goal_ids = self.ids([prompt(w) for w in self.goal_words])
+        self.bg_ids = self.ids([prompt(w) for w in BACKGROUND_PROMPTS])
+        word_to_class = {data.class_words[c]: c for c in self.classes}
+        self.goal_classes = torch.tensor([word_to_class[w] for w in self.goal_words])
+        self.object_classes = torch.tensor(sorted({word_to_class[w] for w in data.crops.words}))
+        self.mean = torch.tensor(OPENAI_MEAN).view(1, 3, 1, 1)
+        self.std = torch.tensor(OPENAI_STD).view(1, 3, 1, 1)
+        lut = torch.full((max(self.classes) + 2,), -1, dtype=torch.long)
+        for c, i in self.class_index.items():
+            lut[c] = i
+        self.lut = lut
+
+    def ids(self, texts: list[str]) -> torch.Tensor:
+        """Token ids ``[N, context]`` of ``texts``."""
+        return torch.tensor([vocab.encode(self.tok, t, self.ctx) for t in texts], dtype=torch.long)
+
+    def pixels(self, images: np.ndarray, flip: np.ndarray) -> torch.Tensor:
+        """Normalised ``[B, 3, S, S]`` input of uint8 ``[B, S, S, 3]`` images, flipped where asked."""
+        x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
+        if flip.any():
+            f = torch.from_numpy(flip)
+            x[f] = x[f].flip(-1)
+        return (x - self.mean) / self.std
+
+    def crop_loss(self, rng: np.random.Generator) -> torch.Tensor:
+        """Symmetric InfoNCE of crops against the distinct captions of the batch."""
+        crops = self.data.crops
+        idx = rng.choice(len(crops.images), size=self.args.batch_crops, replace=False)
+        caps = [crops.captions[i][rng.integers(len(crops.captions[i]))] for i in idx]
+        distinct = sorted(set(caps))
+        target = torch.tensor([distinct.index(c) for c in caps])
+        image, _ = mdl.encode_image_and_patches(
+            self.model, self.pixels(crops.images[idx], rng.random(len(idx)) < 0.5), dense=False
+        )
+        text = mdl.encode_text(self.model, self.ids(distinct))
+        scale = self.model.logit_scale.exp().clamp(max=100.0)
+        logits = scale * image @ text.T  # [B, U]
+        i2t = F.cross_entropy(logits, target)
+        pos = F.one_hot(target, len(distinct)).T.bool()  # [U, B]
+        log_p = logits.T.log_softmax(dim=-1)
+        t2i = -(log_p.masked_fill(~pos, 0.0).sum(-1) / pos.sum(-1)).mean()
+        return (i2t + t2i) / 2
+
+    def frame_losses(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Patch-text cross-entropy and the dense-goal binary cross-entropy over a frame batch."""
+        frames = self.data.frames
+        idx = rng.choice(len(frames.images), size=self.args.batch_frames, replace=False)
+        flip = rng.random(len(idx)) < 0.5
+        grid = math.isqrt(frames.labels.shape[1])
+        labels = frames.labels[idx].reshape(len(idx), grid, grid).copy()
+        labels[flip] = labels[flip][:, :, ::-1]
+        labels_t = torch.from_numpy(labels.reshape(len(idx), -1).copy())
+        _, patches = mdl.encode_image_and_patches(
+            self.model, self.pixels(frames.images[idx], flip), dense=True
+        )
+        texts = mdl.encode_text(self.model, torch.cat([self.class_ids, self.bg_ids]))
+        n_cls = len(self.classes)
+        class_text, bg_text = texts[:n_cls], texts[n_cls:]
+        p = patches.reshape(-1, patches.shape[-1])
+        lab = labels_t.reshape(-1)
+        valid = lab >= 0
+        target = self.lut[lab.clamp(min=0)]
+        scale = self.model.logit_scale.exp().clamp(max=100.0)
+        logits = scale * p @ class_text.T
+        is_obj = torch.isin(lab, self.object_classes)
+        weight = torch.where(is_obj, self.args.object_weight, 1.0) * valid
+        ce = F.cross_entropy(logits, target.clamp(min=0), reduction="none")
+        patch_loss = (ce * weight).sum() / weight.sum().clamp(min=1.0)
+        # dense-goal: goal prompt vs background prompts, scale 100, per goal category
+        goal_text = class_text[self.lut[self.goal_classes]]  # [G, D]
+        g = p @ goal_text.T  # [P, G]
+        b = p @ bg_text.T  # [P, NB]
+        lse_b = torch.logsumexp(DENSE_SCALE * b, dim=-1, keepdim=True)
+        log_p = DENSE_SCALE * g - torch.logaddexp(DENSE_SCALE * g, lse_b)
+        log_not = lse_b - torch.logaddexp(DENSE_SCALE * g, lse_b)
+        positive = (lab[:, None] == self.goal_classes[None, :]).float()
+        bce = -(self.args.positive_weight * positive * log_p + (1 - positive) * log_not)
+        dense_loss = (bce * valid[:, None]).sum() / (valid.sum().clamp(min=1) * len(self.goal_words))
+        return patch_loss, dense_loss
+
+    def zero_shot(self, crops: ds.CropSet) -> float:
+        """Accuracy of classifying the goal crops among the goal prompts."""
+        with torch.no_grad():
+            return self._zero_shot(crops)
+
+    def _zero_shot(self, crops: ds.CropSet) -> float:
+        self.model.eval()
+        text = mdl.encode_text(self.model, self.goal_ids)
+        keep = [i for i, g in enumerate(crops.is_goal) if g]
+        right = 0
+        for s in range(0, len(keep), 256):
+            part = keep[s : s + 256]
+            image, _ = mdl.encode_image_and_patches(
+                self.model, self.pixels(crops.images[part], np.zeros(len(part), dtype=bool)), dense=False
+            )
+            pred = (image @ text.T).argmax(-1).tolist()
+            right += sum(self.goal_words[p] == crops.words[i] for p, i in zip(pred, part, strict=True))
+        self.model.train()
+        return float(right / max(len(keep), 1))
+
+    def run(self, val: ds.Dataset | None) -> dict[str, Any]:
+        """Trains for ``args.steps`` steps (or until ``args.max_minutes``); returns the log."""
+        a = self.args
+        opt = torch.optim.AdamW(self.model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+        steps: int = a.steps
+        warmup = max(1, steps // 20)
+
+        def lr_at(step: int) -> float:
+            if step < warmup:
+                return (step + 1) / warmup
+            return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+        rng = np.random.default_rng(a.seed)
+        log: dict[str, Any] = {"history": []}
+        start = time.monotonic()
+        self.model.train()
+        step = 0
+        for step in range(a.steps):
+            lc = self.crop_loss(rng)
+            lp, ld = self.frame_losses(rng)
+            loss = lc + a.patch_weight * lp + a.dense_weight * ld
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            elapsed = time.monotonic() - start
+            if step % a.log_every == 0 or step == a.steps - 1:
+                entry = {
+                    "step": step,
+                    "minutes": round(elapsed / 60, 2),
+                    "crop": round(lc.item(), 4),
+                    "patch": round(lp.item(), 4),
+                    "dense": round(ld.item(), 4),
+                    "logit_scale": round(float(self.model.logit_scale.detach().exp()), 2),
+                }
+                if val is not None and step % (a.log_every * 5) == 0:
+                    entry["val_zero_shot"] = round(self.zero_shot(val.crops), 4)
+                log["history"].append(entry)
+                print(json.dumps(entry), flush=True)
+            if a.max_minutes and elapsed > a.max_minutes * 60:
+                print(f"stopping at step {step}: time budget of {a.max_minutes} min used", flush=True)
+                break
+        log["steps_done"] = step + 1
+        log["minutes"] = round((time.monotonic() - start) / 60, 2)
+        if val is not None:
+            log["val_zero_shot"] = self.zero_shot(val.crops)
+        return log
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cow-train", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train on a `cow sim dataset` folder and export")
+    t.add_argument("--data", type=Path, required=True, help="train dataset folder")
+    t.add_argument("--val", type=Path, default=None, help="val dataset folder (zero-shot accuracy)")
+    t.add_argument("--out", type=Path, required=True, help="work folder for weights, config, tokenizer, log")
+    t.add_argument("--bundle", type=Path, default=None, help="export the trained model into this bundle")
+    t.add_argument("--templates", type=Path, default=None, help="extra prompt templates for the vocabulary")
+    t.add_argument(
+        "--init", type=Path, default=None, help="start from these weights (.npz of a previous run)"
+    )
+    t.add_argument("--steps", type=int, default=800)
+    t.add_argument("--max-minutes", type=float, default=0.0, help="stop early after this long (0 = never)")
+    t.add_argument("--batch-crops", type=int, default=32)
+    t.add_argument("--batch-frames", type=int, default=12)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--weight-decay", type=float, default=0.05)
+    t.add_argument("--patch-weight", type=float, default=1.0)
+    t.add_argument("--dense-weight", type=float, default=1.0)
+    t.add_argument("--object-weight", type=float, default=4.0)
+    t.add_argument("--positive-weight", type=float, default=4.0)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--log-every", type=int, default=50)
+    th = sub.add_parser("thresholds", help="write recommended thresholds into a bundle's manifest")
+    th.add_argument("--bundle", type=Path, required=True)
+    for name in ("patch", "grad", "dense"):
+        th.add_argument(f"--{name}", type=float, default=None)
+    return p
+
+
+def _train(a: argparse.Namespace) -> None:
+    torch.manual_seed(a.seed)
+    random.seed(a.seed)
+    torch.set_num_threads(a.threads)
+    a.out.mkdir(parents=True, exist_ok=True)
+    grid = mdl.IMAGE_SIZE // mdl.PATCH_SIZE
+    t0 = time.monotonic()
+    data = ds.load(a.data, mdl.IMAGE_SIZE, grid)
+    val = ds.load(a.val, mdl.IMAGE_SIZE, grid) if a.val else None
+    print(
+        f"loaded {len(data.frames.images)} frames, {len(data.crops.images)} crops "
+        f"in {time.monotonic() - t0:.0f} s",
+        flush=True,
+    )
+    texts = [c for caps in data.crops.captions for c in caps]
+    texts += [prompt(w) for w in data.class_words.values()] + [prompt(w) for w in BACKGROUND_PROMPTS]
+    if a.templates:
+        texts += vocab.read_templates(a.templates)
+    tok = vocab.build_tokenizer(texts)
+    vocab.save(tok, a.out / "tokenizer.json")
+    cfg = mdl.model_config(tok.get_vocab_size(with_added_tokens=True))
+    (a.out / "model.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
+    trainer = Trainer(a, data, tok, cfg)
+    if a.init:
+        with np.load(a.init) as w:
+            state = {k: torch.from_numpy(np.asarray(w[k])) for k in w.files}
+        trainer.model.load_state_dict(state)
+        print(f"initialised from {a.init}", flush=True)
+    log = trainer.run(val)
+    log["args"] = {k: str(v) for k, v in vars(a).items()}
+    log["parameters"] = sum(p.numel() for p in trainer.model.parameters())
+    log["train_frames"] = len(data.frames.images)
+    log["train_crops"] = len(data.crops.images)
+    (a.out / "train_log.json").write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+    params = {k: v.detach().numpy().astype(np.float32) for k, v in trainer.model.state_dict().items()}
+    np.savez(a.out / "weights.npz", **params)
+    if a.bundle:
+        export_bundle(
+            params, ClipConfig.from_dict(cfg), a.out / "tokenizer.json", a.bundle, name=a.bundle.name
+        )
+        print(f"wrote bundle {a.bundle}")
+
+
+def _thresholds(a: argparse.Namespace) -> None:
+    path = a.bundle / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for name in ("patch", "grad", "dense"):
+        value = getattr(a, name)
+        if value is not None:
+            manifest["thresholds"][name] = value
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    print(f"thresholds of {a.bundle}: {manifest['thresholds']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    a = _parser().parse_args(argv)
+    try:
+        if a.command == "train":
+            _train(a)
+        else:
+            _thresholds(a)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"cow-train: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

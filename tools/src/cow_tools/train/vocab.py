@@ -1,0 +1,77 @@
+"""The tokenizer of the embedded-world model: a lower-casing word-level vocabulary over the
+caption words, the prompt templates and the background prompts, built with ``tokenizers``.
+
+Ids: ``[PAD]`` = 0 (OpenCLIP pads with 0), ``[UNK]`` = 1, the words in sorted order, then
+``<|startoftext|>`` and ``<|endoftext|>``; EOT is the largest id, as the exported text graph
+finds the EOT position with argmax over ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from tokenizers import Tokenizer, normalizers, pre_tokenizers
+from tokenizers.models import WordLevel
+
+SOT = "<|startoftext|>"
+EOT = "<|endoftext|>"
+PAD = "[PAD]"
+UNK = "[UNK]"
+
+#: Words any prompt of the project may use besides the dataset's captions: CoW's templates,
+#: the dense localizer's background prompts, colours and materials.
+BASE_WORDS = (
+    "a an the of photo picture image this that in on with my one big small room "
+    "background wall floor ceiling door window furniture table shelf sofa bed counter "
+    "red green blue yellow orange purple pink brown black white grey gray silver beige teal "
+    "plain striped checkered speckled . , tv"
+)
+
+_WORD = re.compile(r"\w+|[^\w\s]+")
+
+
+def words_of(texts: Iterable[str]) -> set[str]:
+    """The lower-cased words and punctuation runs of ``texts`` (as the tokenizer splits them)."""
+    out: set[str] = set()
+    for t in texts:
+        out.update(_WORD.findall(t.lower().replace("{}", " ")))
+    return out
+
+
+def build_tokenizer(texts: Iterable[str]) -> Tokenizer:
+    """A word-level tokenizer knowing every word of ``texts`` and of :data:`BASE_WORDS`."""
+    words = sorted(words_of(texts) | set(BASE_WORDS.split()))
+    vocab = {PAD: 0, UNK: 1}
+    for w in words:
+        vocab[w] = len(vocab)
+    vocab[SOT] = len(vocab)
+    vocab[EOT] = len(vocab)
+    tok = Tokenizer(WordLevel(vocab, unk_token=UNK))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.add_special_tokens([SOT, EOT, PAD])
+    return tok
+
+
+def read_templates(path: Path) -> list[str]:
+    """Prompt templates, one per line (``{}`` = the goal), blank lines skipped."""
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def encode(tok: Tokenizer, text: str, context_length: int) -> list[int]:
+    """OpenCLIP's layout of ``text``: ``[SOT, tokens..., EOT, 0...]``, truncated with EOT kept
+    (the same as the Rust ``ClipTokenizer::encode_into``)."""
+    sot, eot = tok.token_to_id(SOT), tok.token_to_id(EOT)
+    if sot is None or eot is None:
+        raise ValueError(f"tokenizer lacks {SOT} or {EOT}")
+    ids = tok.encode(text, add_special_tokens=False).ids[: context_length - 2]
+    row = [sot, *ids, eot]
+    return row + [0] * (context_length - len(row))
+
+
+def save(tok: Tokenizer, path: Path) -> None:
+    """Writes ``tokenizer.json`` (pretty-printed, so diffs stay readable)."""
+    path.write_text(json.dumps(json.loads(tok.to_str()), indent=1) + "\n", encoding="utf-8")

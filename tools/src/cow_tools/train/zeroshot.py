@@ -1,0 +1,67 @@
+"""Zero-shot classification accuracy of an exported bundle (ONNX Runtime, no torch) on the goal
+crops of a ``cow sim dataset`` folder: each crop is classified among the prompts
+"a photo of a {category}." of the goal categories present.
+
+    python -m cow_tools.train.zeroshot --bundle models/cow-embedded --data DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD
+from cow_tools.train import data as ds
+from cow_tools.train.vocab import encode
+
+
+def accuracy(bundle: Path, root: Path) -> dict[str, float | int]:
+    """Overall and per-category accuracy over the goal crops of ``root``."""
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    size, ctx = int(manifest["image_size"]), int(manifest["context_length"])
+    crops = [c for c in ds.read_jsonl(root / "crops.jsonl") if c["is_goal"]]
+    words = sorted({str(c["words"]) for c in crops})
+    tok = Tokenizer.from_file(str(bundle / "tokenizer.json"))
+    ids = np.array([encode(tok, f"a photo of a {w}.", ctx) for w in words], dtype=np.int64)
+    text = ort.InferenceSession(str(bundle / "text.onnx")).run(None, {"input_ids": ids})[0]
+    image = ort.InferenceSession(str(bundle / "image.onnx"))
+    mean = np.array(OPENAI_MEAN, dtype=np.float32).reshape(1, 3, 1, 1)
+    std = np.array(OPENAI_STD, dtype=np.float32).reshape(1, 3, 1, 1)
+    right: dict[str, list[int]] = {w: [0, 0] for w in words}
+    for s in range(0, len(crops), 128):
+        part = crops[s : s + 128]
+        px = np.stack([ds.load_image(root / c["file"], size) for c in part]).astype(np.float32)
+        px = (px.transpose(0, 3, 1, 2) / 255.0 - mean) / std
+        emb = image.run(["image_embeddings"], {"pixel_values": px.astype(np.float32)})[0]
+        pred = (emb @ text.T).argmax(-1)
+        for c, p in zip(part, pred, strict=True):
+            right[c["words"]][0] += int(words[int(p)] == c["words"])
+            right[c["words"]][1] += 1
+    out: dict[str, float | int] = {"crops": len(crops), "categories": len(words)}
+    out["accuracy"] = sum(r[0] for r in right.values()) / max(1, len(crops))
+    out.update({w: r[0] / max(1, r[1]) for w, r in right.items()})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; prints the accuracies as JSON."""
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--bundle", type=Path, required=True)
+    p.add_argument("--data", type=Path, required=True, help="a `cow sim dataset` folder")
+    a = p.parse_args(argv)
+    try:
+        print(json.dumps(accuracy(a.bundle, a.data), indent=1))
+    except (OSError, ValueError, KeyError) as e:
+        print(f"zeroshot: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

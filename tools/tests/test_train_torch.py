@@ -1,0 +1,38 @@
+"""The training model against the exporter (marker ``torch``): the image and MaskCLIP patch
+embeddings that :mod:`cow_tools.train.model` trains are the ones ``image.onnx`` computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from cow_tools.clip_config import ClipConfig
+from cow_tools.clip_graphs import build_image_graph
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("open_clip")
+
+pytestmark = pytest.mark.torch
+
+
+def test_training_patch_path_matches_the_exported_graph() -> None:
+    from cow_tools.train import model as mdl
+
+    cfg = mdl.model_config(40)
+    torch.manual_seed(0)
+    m = mdl.build(cfg).eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    params = {k: v.detach().numpy().astype(np.float32) for k, v in m.state_dict().items()}
+    size = cfg["vision_cfg"]["image_size"]
+    pixels = np.random.default_rng(1).standard_normal((2, 3, size, size)).astype(np.float32)
+    with torch.no_grad():
+        image, patches = mdl.encode_image_and_patches(m, torch.from_numpy(pixels), dense=True)
+        full = m.encode_image(torch.from_numpy(pixels), normalize=True)
+    sess = ort.InferenceSession(build_image_graph(params, ClipConfig.from_dict(cfg)).SerializeToString())
+    got_image, got_patches = sess.run(["image_embeddings", "patch_embeddings"], {"pixel_values": pixels})
+    np.testing.assert_allclose(image.numpy(), full.numpy(), atol=1e-5)
+    np.testing.assert_allclose(got_image, image.numpy(), atol=1e-4)
+    np.testing.assert_allclose(got_patches, patches.numpy(), atol=1e-4)
