@@ -165,8 +165,12 @@ impl Policy {
         move_failed: bool,
         cost: &mut StepCost,
     ) -> Action {
-        // The goal is in view and close: done.
-        if seen_at.is_some_and(|d| d <= self.stop_distance) {
+        // The goal is in view and close, and the map confirms it (evidence
+        // seen in enough frames, so one noisy frame does not end the
+        // episode): done.
+        if seen_at.is_some_and(|d| d <= self.stop_distance)
+            && self.confirmed_evidence_within(map, pose, self.stop_distance + map.cell_size())
+        {
             return Action::Stop;
         }
         if self.spins_left > 0 {
@@ -236,6 +240,16 @@ impl Policy {
             memory.clear();
         }
         Action::RotateLeft
+    }
+
+    /// Whether a map cell within `radius` of the agent holds goal evidence
+    /// seen in at least `evidence_min_frames` frames.
+    fn confirmed_evidence_within(&self, map: &OccupancyMap, pose: &Pose2, radius: f32) -> bool {
+        let r2 = radius * radius;
+        map.evidence_cells().any(|(c, e)| {
+            e.frames_above >= self.evidence_min_frames
+                && (map.center_of(c) - pose.point()).norm_squared() <= r2
+        })
     }
 
     /// Walks to the best goal evidence; `None` when there is none or it
