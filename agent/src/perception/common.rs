@@ -1,11 +1,40 @@
-//! Small pieces the CLIP localizers share: frame checks, softmax, the
-//! optional centre reduction, and threshold resolution.
+//! Small pieces the CLIP localizers share: frame checks, whole-frame
+//! preprocessing, softmax and threshold resolution.
 
+use ort::value::Tensor;
 use sim_bridge::Frame;
+
+use crate::perception::preprocess::{InputGeometry, Preprocessor, Rect};
 
 use crate::perception::config::LocalizerConfig;
 use crate::perception::manifest::Manifest;
 use crate::Error;
+
+/// Checks the frame and the goal state, then preprocesses the whole frame
+/// into the model's reused input tensor; returns how frame pixels map into it.
+pub fn prepare_frame(
+    name: &str,
+    has_goal: bool,
+    pre: &mut Preprocessor,
+    pixels: &mut Tensor<f32>,
+    frame: &Frame,
+    out: &[f32],
+) -> Result<InputGeometry, Error> {
+    check_frame(name, frame, out)?;
+    if !has_goal {
+        return Err(Error::Config(format!(
+            "{name} localizer: localize called before set_goal"
+        )));
+    }
+    let whole = Rect {
+        x: 0,
+        y: 0,
+        width: frame.width,
+        height: frame.height,
+    };
+    let (_, data) = pixels.extract_tensor_mut();
+    pre.run(&frame.rgb, frame.width, frame.height, whole, data)
+}
 
 /// Checks that `frame` is consistent and that `out` has one value per pixel.
 pub fn check_frame(name: &str, frame: &Frame, out: &[f32]) -> Result<(), Error> {

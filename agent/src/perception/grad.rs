@@ -10,10 +10,10 @@ use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
 use crate::perception::clip::{run_error, ClipModel, GraphKind};
-use crate::perception::common::{check_frame, resolve_threshold};
+use crate::perception::common::{prepare_frame, resolve_threshold};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::grid::GridUpsampler;
-use crate::perception::preprocess::{Preprocessor, Rect};
+use crate::perception::preprocess::Preprocessor;
 use crate::Error;
 
 /// The CLIP-Grad localizer.
@@ -82,23 +82,14 @@ impl Localizer for GradLocalizer {
     }
 
     fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
-        check_frame("grad", frame, out)?;
-        if !self.has_goal {
-            return Err(Error::Config(
-                "grad localizer: localize called before set_goal".into(),
-            ));
-        }
-        let whole = Rect {
-            x: 0,
-            y: 0,
-            width: frame.width,
-            height: frame.height,
-        };
-        let geometry = {
-            let (_, data) = self.pixels.extract_tensor_mut();
-            self.pre
-                .run(&frame.rgb, frame.width, frame.height, whole, data)?
-        };
+        let geometry = prepare_frame(
+            "grad",
+            self.has_goal,
+            &mut self.pre,
+            &mut self.pixels,
+            frame,
+            out,
+        )?;
         let m = self.model.manifest();
         let (grid, patch, size, n) = (m.patch_grid, m.patch_size, m.image_size, m.patches());
         let dir = &self.dir;

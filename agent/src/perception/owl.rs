@@ -19,9 +19,9 @@ use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
 use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
-use crate::perception::common::{check_frame, resolve_threshold};
+use crate::perception::common::{prepare_frame, resolve_threshold};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
-use crate::perception::preprocess::{InputGeometry, Preprocessor, Rect};
+use crate::perception::preprocess::{InputGeometry, Preprocessor};
 use crate::Error;
 
 /// Manifest kind of OWL-ViT bundles.
@@ -203,23 +203,14 @@ impl Localizer for OwlLocalizer {
     }
 
     fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
-        check_frame("owl", frame, out)?;
-        if self.query.is_empty() {
-            return Err(Error::Config(
-                "owl localizer: localize called before set_goal".into(),
-            ));
-        }
-        let whole = Rect {
-            x: 0,
-            y: 0,
-            width: frame.width,
-            height: frame.height,
-        };
-        let geometry = {
-            let (_, data) = self.pixels.extract_tensor_mut();
-            self.pre
-                .run(&frame.rgb, frame.width, frame.height, whole, data)?
-        };
+        let geometry = prepare_frame(
+            "owl",
+            !self.query.is_empty(),
+            &mut self.pre,
+            &mut self.pixels,
+            frame,
+            out,
+        )?;
         let (n, d, size) = (
             self.scores.len(),
             self.query.len(),
