@@ -59,6 +59,8 @@ pub struct CowAgent {
     localizer: Box<dyn Localizer>,
     threshold: f32,
     confidence: Vec<f32>,
+    /// Scratch buffer of goal-pixel distances, reused every step.
+    goal_distances: Vec<f32>,
     state: Option<EpisodeState>,
     last_action: Option<Action>,
     cost: StepCost,
@@ -88,6 +90,7 @@ impl CowAgent {
             localizer,
             threshold,
             confidence: Vec::new(),
+            goal_distances: Vec::new(),
             state: None,
             last_action: None,
             cost: StepCost::default(),
@@ -108,12 +111,14 @@ impl CowAgent {
     /// the last frame whose goal confidence exceeds the threshold, counting
     /// only distances backed by at least `min_pixels` such pixels.
     fn visible_goal_distance(
-        &self,
+        &mut self,
         depth: &[f32],
         camera: &PinholeCamera,
         min_pixels: usize,
     ) -> Option<f32> {
-        let mut dists: Vec<f32> = Vec::new();
+        // Reused between steps: no per-step allocation on the hot path.
+        let dists = &mut self.goal_distances;
+        dists.clear();
         let w = camera.width as usize;
         for (i, (&c, &d)) in self.confidence.iter().zip(depth).enumerate() {
             if c > self.threshold && d.is_finite() && d > 0.0 {
