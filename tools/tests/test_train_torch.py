@@ -36,3 +36,24 @@ def test_training_patch_path_matches_the_exported_graph() -> None:
     np.testing.assert_allclose(image.numpy(), full.numpy(), atol=1e-5)
     np.testing.assert_allclose(got_image, image.numpy(), atol=1e-4)
     np.testing.assert_allclose(got_patches, patches.numpy(), atol=1e-4)
+
+
+def test_weights_of_another_patch_grid_are_adapted() -> None:
+    from cow_tools.train import model as mdl
+
+    small = mdl.build(mdl.model_config(40, image_size=112, patch_size=14))
+    big = mdl.build(mdl.model_config(40, image_size=224, patch_size=16))
+    state = small.state_dict()
+    with torch.no_grad():
+        state["visual.positional_embedding"][1:] = 0.25
+    adapted = mdl.adapt_state(state, big)
+    big.load_state_dict(adapted)  # shapes fit
+    pos = adapted["visual.positional_embedding"]
+    assert pos.shape == (14 * 14 + 1, 96)
+    torch.testing.assert_close(pos[0], state["visual.positional_embedding"][0])
+    torch.testing.assert_close(pos[1:], torch.full_like(pos[1:], 0.25))
+    assert adapted["visual.conv1.weight"].shape == (96, 3, 16, 16)
+    torch.testing.assert_close(
+        adapted["visual.transformer.resblocks.0.mlp.c_fc.weight"],
+        state["visual.transformer.resblocks.0.mlp.c_fc.weight"],
+    )

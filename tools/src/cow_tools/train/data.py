@@ -104,8 +104,13 @@ def class_words_of(meta: dict[str, Any], frames: list[dict[str, Any]]) -> dict[i
     return words
 
 
-def load(root: Path, image_size: int, grid: int, max_frames: int | None = None) -> Dataset:
-    """Reads the dataset at ``root`` for a model with input ``image_size`` and a ``grid`` patch grid."""
+def load(
+    root: Path, image_size: int, grid: int, max_frames: int | None = None, crop_size: int | None = None
+) -> Dataset:
+    """Reads the dataset at ``root`` for a model with input ``image_size`` and a ``grid`` patch
+    grid; crops are kept at ``crop_size`` (default ``image_size``) to save memory, the trainer
+    resizes them to the model input per batch (crops are small cut-outs, so little is lost)."""
+    crop_size = crop_size or image_size
     with open(root / "dataset.json", encoding="utf-8") as f:
         meta = json.load(f)
     frames = read_jsonl(root / "index.jsonl")[:max_frames]
@@ -123,10 +128,10 @@ def load(root: Path, image_size: int, grid: int, max_frames: int | None = None) 
             images[i] = _resize(img, image_size)
         with Image.open(root / rec["classes"]) as img:
             labels[i] = patch_labels(np.asarray(img), grid, is_object)
-    crop_images = np.zeros((len(crops), image_size, image_size, 3), dtype=np.uint8)
+    crop_images = np.zeros((len(crops), crop_size, crop_size, 3), dtype=np.uint8)
     for i, c in enumerate(crops):
         with Image.open(root / c["file"]) as img:
-            crop_images[i] = _resize(img, image_size)
+            crop_images[i] = _resize(img, crop_size)
     return Dataset(
         meta=meta,
         class_words=class_words,

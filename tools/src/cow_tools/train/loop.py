@@ -40,7 +40,7 @@ from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD, export_bundle
 from cow_tools.clip_config import ClipConfig
 from cow_tools.train import data as ds
 from cow_tools.train import model as mdl
-from cow_tools.train import vocab
+from cow_tools.train import schedule, vocab
 
 TEMPLATE = "a photo of a {}."
 BACKGROUND_PROMPTS = ["background", "wall", "floor", "ceiling", "door", "window", "furniture", "room"]
@@ -85,6 +85,9 @@ class Trainer:
     def pixels(self, images: np.ndarray, flip: np.ndarray) -> torch.Tensor:
         """Normalised ``[B, 3, S, S]`` input of uint8 ``[B, S, S, 3]`` images, flipped where asked."""
         x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
+        size = self.cfg["vision_cfg"]["image_size"]
+        if x.shape[-1] != size:
+            x = F.interpolate(x, size=(size, size), mode="bicubic", align_corners=False).clamp(0.0, 1.0)
         if flip.any():
             f = torch.from_numpy(flip)
             x[f] = x[f].flip(-1)
@@ -170,21 +173,21 @@ class Trainer:
         """Trains for ``args.steps`` steps (or until ``args.max_minutes``); returns the log."""
         a = self.args
         opt = torch.optim.AdamW(self.model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
-        steps: int = a.steps
-        warmup = max(1, steps // 20)
-
-        def lr_at(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+        budget_s = a.max_minutes * 60.0
         rng = np.random.default_rng(a.seed)
         log: dict[str, Any] = {"history": []}
         start = time.monotonic()
         self.model.train()
         step = 0
         for step in range(a.steps):
+            elapsed = time.monotonic() - start
+            frac = schedule.progress(step, a.steps, elapsed, budget_s)
+            if frac >= 1.0:
+                print(f"stopping at step {step}: time budget of {a.max_minutes} min used", flush=True)
+                step -= 1
+                break
+            for group in opt.param_groups:
+                group["lr"] = a.lr * schedule.lr_factor(frac, a.warmup)
             lc = self.crop_loss(rng)
             lp, ld = self.frame_losses(rng)
             loss = lc + a.patch_weight * lp + a.dense_weight * ld
@@ -192,7 +195,6 @@ class Trainer:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
             opt.step()
-            sched.step()
             elapsed = time.monotonic() - start
             if step % a.log_every == 0 or step == a.steps - 1:
                 entry = {
@@ -207,14 +209,22 @@ class Trainer:
                     entry["val_zero_shot"] = round(self.zero_shot(val.crops), 4)
                 log["history"].append(entry)
                 print(json.dumps(entry), flush=True)
-            if a.max_minutes and elapsed > a.max_minutes * 60:
-                print(f"stopping at step {step}: time budget of {a.max_minutes} min used", flush=True)
-                break
+            if a.save_every and step > 0 and step % a.save_every == 0:
+                save_weights(self.model, a.out / "weights.npz")
         log["steps_done"] = step + 1
         log["minutes"] = round((time.monotonic() - start) / 60, 2)
         if val is not None:
             log["val_zero_shot"] = self.zero_shot(val.crops)
         return log
+
+
+def save_weights(model: Any, path: Path) -> None:
+    """Writes the model's state dict as ``.npz`` atomically (temporary file, then rename), so
+    a checkpoint being read while training goes on is always whole."""
+    params = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **params)
+    tmp.replace(path)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -229,8 +239,21 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--init", type=Path, default=None, help="start from these weights (.npz of a previous run)"
     )
+    t.add_argument("--image-size", type=int, default=mdl.IMAGE_SIZE, help="vision input side, pixels")
+    t.add_argument("--patch-size", type=int, default=mdl.PATCH_SIZE, help="vision patch side, pixels")
+    t.add_argument("--vision-width", type=int, default=96)
+    t.add_argument("--vision-layers", type=int, default=4)
     t.add_argument("--steps", type=int, default=800)
-    t.add_argument("--max-minutes", type=float, default=0.0, help="stop early after this long (0 = never)")
+    t.add_argument(
+        "--max-minutes",
+        type=float,
+        default=0.0,
+        help="time budget: the schedule follows whichever of steps and time runs out first (0 = steps only)",
+    )
+    t.add_argument("--warmup", type=float, default=0.05, help="warm-up fraction of the schedule")
+    t.add_argument(
+        "--save-every", type=int, default=0, help="checkpoint weights.npz every N steps (0 = at the end)"
+    )
     t.add_argument("--batch-crops", type=int, default=32)
     t.add_argument("--batch-frames", type=int, default=12)
     t.add_argument("--lr", type=float, default=2e-3)
@@ -254,10 +277,13 @@ def _train(a: argparse.Namespace) -> None:
     random.seed(a.seed)
     torch.set_num_threads(a.threads)
     a.out.mkdir(parents=True, exist_ok=True)
-    grid = mdl.IMAGE_SIZE // mdl.PATCH_SIZE
+    if a.image_size % a.patch_size:
+        raise ValueError(f"--image-size {a.image_size} is not a multiple of --patch-size {a.patch_size}")
+    grid = a.image_size // a.patch_size
+    crop_size = min(a.image_size, mdl.IMAGE_SIZE)
     t0 = time.monotonic()
-    data = ds.load(a.data, mdl.IMAGE_SIZE, grid)
-    val = ds.load(a.val, mdl.IMAGE_SIZE, grid) if a.val else None
+    data = ds.load(a.data, a.image_size, grid, crop_size=crop_size)
+    val = ds.load(a.val, a.image_size, grid, crop_size=crop_size) if a.val else None
     print(
         f"loaded {len(data.frames.images)} frames, {len(data.crops.images)} crops "
         f"in {time.monotonic() - t0:.0f} s",
@@ -269,13 +295,19 @@ def _train(a: argparse.Namespace) -> None:
         texts += vocab.read_templates(a.templates)
     tok = vocab.build_tokenizer(texts)
     vocab.save(tok, a.out / "tokenizer.json")
-    cfg = mdl.model_config(tok.get_vocab_size(with_added_tokens=True))
+    cfg = mdl.model_config(
+        tok.get_vocab_size(with_added_tokens=True),
+        image_size=a.image_size,
+        patch_size=a.patch_size,
+        width=a.vision_width,
+        layers=a.vision_layers,
+    )
     (a.out / "model.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     trainer = Trainer(a, data, tok, cfg)
     if a.init:
         with np.load(a.init) as w:
             state = {k: torch.from_numpy(np.asarray(w[k])) for k in w.files}
-        trainer.model.load_state_dict(state)
+        trainer.model.load_state_dict(mdl.adapt_state(state, trainer.model))
         print(f"initialised from {a.init}", flush=True)
     log = trainer.run(val)
     log["args"] = {k: str(v) for k, v in vars(a).items()}
@@ -283,8 +315,8 @@ def _train(a: argparse.Namespace) -> None:
     log["train_frames"] = len(data.frames.images)
     log["train_crops"] = len(data.crops.images)
     (a.out / "train_log.json").write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+    save_weights(trainer.model, a.out / "weights.npz")
     params = {k: v.detach().numpy().astype(np.float32) for k, v in trainer.model.state_dict().items()}
-    np.savez(a.out / "weights.npz", **params)
     if a.bundle:
         export_bundle(
             params, ClipConfig.from_dict(cfg), a.out / "tokenizer.json", a.bundle, name=a.bundle.name

@@ -13,22 +13,30 @@ import open_clip
 import torch
 import torch.nn.functional as F  # noqa: N812 (PyTorch convention)
 
-#: Vision input side and patch side (8 x 8 patch grid); widths in :func:`model_config` (0.65 M parameters).
+#: Default vision input side and patch side (8 x 8 patch grid); widths in :func:`model_config`.
 IMAGE_SIZE = 112
 PATCH_SIZE = 14
 CONTEXT_LENGTH = 16
 
 
-def model_config(vocab_size: int) -> dict[str, Any]:
-    """OpenCLIP model-config dictionary of the embedded model."""
+def model_config(
+    vocab_size: int,
+    image_size: int = IMAGE_SIZE,
+    patch_size: int = PATCH_SIZE,
+    width: int = 96,
+    layers: int = 4,
+) -> dict[str, Any]:
+    """OpenCLIP model-config dictionary of the embedded model (heads of 32 channels)."""
+    if image_size % patch_size:
+        raise ValueError(f"image size {image_size} is not a multiple of the patch size {patch_size}")
     return {
         "embed_dim": 96,
         "quick_gelu": False,
         "vision_cfg": {
-            "image_size": IMAGE_SIZE,
-            "patch_size": PATCH_SIZE,
-            "width": 96,
-            "layers": 4,
+            "image_size": image_size,
+            "patch_size": patch_size,
+            "width": width,
+            "layers": layers,
             "head_width": 32,
         },
         "text_cfg": {
@@ -75,3 +83,24 @@ def encode_image_and_patches(model: Any, pixels: torch.Tensor, dense: bool) -> t
 def encode_text(model: Any, ids: torch.Tensor) -> torch.Tensor:
     """Unit text embeddings ``[B, D]``."""
     return F.normalize(model.encode_text(ids), dim=-1)
+
+
+def adapt_state(state: dict[str, torch.Tensor], model: Any) -> dict[str, torch.Tensor]:
+    """``state`` (weights of a run with another patch grid) fitted to ``model``: the
+    positional embedding of the patch grid is resized bicubically and the patch-embedding
+    kernel resampled to the new patch side; everything else must match as it is."""
+    out = dict(state)
+    target = model.state_dict()
+    key = "visual.positional_embedding"
+    if key in out and out[key].shape != target[key].shape:
+        old, new = out[key], target[key]
+        g0, g1 = round((old.shape[0] - 1) ** 0.5), round((new.shape[0] - 1) ** 0.5)
+        grid = old[1:].reshape(1, g0, g0, -1).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(g1, g1), mode="bicubic", align_corners=False)
+        out[key] = torch.cat([old[:1], grid.permute(0, 2, 3, 1).reshape(g1 * g1, -1)])
+    key = "visual.conv1.weight"
+    if key in out and out[key].shape != target[key].shape:
+        old, new = out[key], target[key]
+        k = F.interpolate(old, size=new.shape[-2:], mode="bicubic", align_corners=False)
+        out[key] = k * (old.shape[-1] * old.shape[-2]) / (new.shape[-1] * new.shape[-2])
+    return out
