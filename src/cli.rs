@@ -62,6 +62,9 @@ pub struct RunArgs {
     /// Localizer of the cow agent (e.g. `oracle`).
     #[arg(long)]
     pub localizer: Option<String>,
+    /// Model bundle of the CLIP localizers (overrides `agent.clip.bundle`).
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
     /// Split of the embedded episodes: train, val or test.
     #[arg(long)]
     pub split: Option<String>,

@@ -87,6 +87,20 @@ fn results_are_deterministic_and_resume_skips_finished_episodes() {
         std::fs::metadata(&file).unwrap().modified().unwrap(),
         before
     );
+    // Resuming with another step budget (or agent, or localizer) would mix
+    // two configurations in one run: refused, naming both.
+    let mut v: Vec<String> = args(a.path().to_str().unwrap())
+        .into_iter()
+        .map(|x| if x == "15" { "16".into() } else { x })
+        .collect();
+    v.push("--resume".into());
+    let out = cow(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot resume") && stderr.contains("15 steps") && stderr.contains("16"),
+        "{stderr}"
+    );
 }
 
 #[test]

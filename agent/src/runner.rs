@@ -3,7 +3,7 @@
 //! step budget, times every stage, and writes one result record per
 //! finished episode atomically so that a run can be resumed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sim_bridge::client::Client;
@@ -86,7 +86,9 @@ pub fn run(
     let mut report = RunReport::default();
     let mut consecutive_errors = 0;
     for episode in episodes {
-        if config.resume && record_path(&config.out_dir, &episode.id).exists() {
+        let existing = record_path(&config.out_dir, &episode.id);
+        if config.resume && existing.exists() {
+            check_resumable(&existing, agent, config)?;
             report.skipped += 1;
             observer.episode_skipped(episode);
             continue;
@@ -120,6 +122,31 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// A record kept by `--resume` must come from the same agent, localizer and
+/// step budget as this run: a run directory mixing them would report one
+/// agent's numbers under another's name.
+fn check_resumable(path: &Path, agent: &dyn Agent, config: &RunnerConfig) -> Result<(), Error> {
+    let old = crate::results::read_record(path)?;
+    let now = (agent.name(), agent.localizer_name(), config.max_steps);
+    let then = (old.agent.as_str(), old.localizer.as_deref(), old.max_steps);
+    if now != then {
+        return Err(Error::Config(format!(
+            "cannot resume into {}: {} was written by agent {:?} with localizer {:?} and a \
+             budget of {} steps, this run uses agent {:?} with localizer {:?} and {} steps; \
+             choose another --out",
+            config.out_dir.display(),
+            path.display(),
+            then.0,
+            then.1.unwrap_or("none"),
+            then.2,
+            now.0,
+            now.1.unwrap_or("none"),
+            now.2
+        )));
+    }
+    Ok(())
 }
 
 /// Runs one episode and returns its record (not yet written).

@@ -32,6 +32,9 @@ pub fn apply_overrides(config: &mut Config, args: &RunArgs) -> anyhow::Result<()
     if let Some(s) = &args.split {
         config.sim.split = s.clone();
     }
+    if let Some(b) = &args.bundle {
+        config.agent.clip.bundle = b.clone();
+    }
     if let Some(n) = args.episodes {
         config.run.episodes = n;
     }

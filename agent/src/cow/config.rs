@@ -95,6 +95,12 @@ pub struct CowConfig {
     pub stop_distance: f32,
     /// Goal-confidence threshold; `None` = the localizer's own.
     pub goal_threshold: Option<f32>,
+    /// Confidence goal pixels need in the current frame to Stop, and to
+    /// confirm evidence once the agent stands next to it (evidence that is
+    /// not confirmed from close by is dropped); `None` = the goal threshold.
+    /// A value above the goal threshold lets weak detections draw the agent
+    /// closer while only a confident close look ends the episode.
+    pub stop_threshold: Option<f32>,
     /// CoW's "center" mode: reduce each frame's goal mask to the one pixel
     /// nearest its centroid.
     pub center: bool,
@@ -124,6 +130,7 @@ impl Default for CowConfig {
             spin: true,
             stop_distance: 0.85,
             goal_threshold: None,
+            stop_threshold: None,
             center: false,
             evidence_min_frames: 1,
             lookahead_cells: 3.5,

@@ -58,6 +58,8 @@ pub struct CowAgent {
     config: CowConfig,
     localizer: Box<dyn Localizer>,
     threshold: f32,
+    /// Confidence needed to Stop (at least `threshold`).
+    stop_threshold: f32,
     confidence: Vec<f32>,
     /// Scratch buffer of goal-pixel distances, reused every step.
     goal_distances: Vec<f32>,
@@ -71,6 +73,7 @@ impl std::fmt::Debug for CowAgent {
         f.debug_struct("CowAgent")
             .field("localizer", &self.localizer.name())
             .field("threshold", &self.threshold)
+            .field("stop_threshold", &self.stop_threshold)
             .finish()
     }
 }
@@ -85,10 +88,12 @@ impl CowAgent {
         let threshold = config
             .goal_threshold
             .unwrap_or_else(|| localizer.threshold());
+        let stop_threshold = config.stop_threshold.unwrap_or(threshold).max(threshold);
         CowAgent {
             config,
             localizer,
             threshold,
+            stop_threshold,
             confidence: Vec::new(),
             goal_distances: Vec::new(),
             state: None,
@@ -107,9 +112,9 @@ impl CowAgent {
         &self.confidence
     }
 
-    /// Smallest horizontal distance (metres) from the camera to a pixel of
-    /// the last frame whose goal confidence exceeds the threshold, counting
-    /// only distances backed by at least `min_pixels` such pixels.
+    /// Median horizontal distance (metres) from the camera to the pixels of
+    /// the last frame whose goal confidence exceeds the stop threshold, or
+    /// `None` when fewer than `min_pixels` pixels do.
     fn visible_goal_distance(
         &mut self,
         depth: &[f32],
@@ -121,7 +126,7 @@ impl CowAgent {
         dists.clear();
         let w = camera.width as usize;
         for (i, (&c, &d)) in self.confidence.iter().zip(depth).enumerate() {
-            if c > self.threshold && d.is_finite() && d > 0.0 {
+            if c > self.stop_threshold && d.is_finite() && d > 0.0 {
                 let x = ((i % w) as f32 + 0.5 - camera.cx) * d / camera.fx;
                 dists.push((x * x + d * d).sqrt());
             }
@@ -129,7 +134,10 @@ impl CowAgent {
         if dists.len() < min_pixels.max(1) {
             return None;
         }
-        let k = min_pixels.max(1) - 1;
+        // The median, not the nearest: a coarse localizer's mask spills onto
+        // the floor or furniture in front of the goal, and the nearest of
+        // those pixels would stop the agent short of it.
+        let k = (min_pixels.max(1) - 1).max(dists.len() / 2);
         let (_, kth, _) = dists.select_nth_unstable_by(k, f32::total_cmp);
         Some(*kth)
     }

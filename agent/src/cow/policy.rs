@@ -79,6 +79,9 @@ pub struct Planners<'a> {
 /// tried again. The agent never gives up with Stop: a Stop without a goal
 /// can only fail, and the step budget ends a hopeless episode.
 const IDLE_TURNS_BEFORE_RETRY: u32 = 12;
+/// How much farther than the stop distance an approach may end, and the
+/// goal may be seen for a Stop at its end (metres).
+const REACH_MARGIN: f32 = 0.3;
 /// Blocked moves in a row that start a recovery.
 const FAILED_MOVES_BEFORE_RECOVERY: u32 = 3;
 
@@ -242,6 +245,13 @@ impl Policy {
         Action::RotateLeft
     }
 
+    /// Farthest the goal may be seen for a Stop at the end of an approach:
+    /// the stop distance plus the margin the approach itself may leave
+    /// (goals deep on furniture).
+    fn reach(&self) -> f32 {
+        self.stop_distance + REACH_MARGIN
+    }
+
     /// Whether a map cell within `radius` of the agent holds goal evidence
     /// seen in at least `evidence_min_frames` frames.
     fn confirmed_evidence_within(&self, map: &OccupancyMap, pose: &Pose2, radius: f32) -> bool {
@@ -292,10 +302,11 @@ impl Policy {
             self.path.clear();
             return match turn_toward(pose, goal, self.follow.turn_step) {
                 Some(m) => Some(action_of(m)),
-                // Close and facing it, but the goal is not in view (behind
-                // something, or below the camera's field of view): this
-                // evidence cannot be confirmed from here; drop it.
-                None if seen_at.is_none() => {
+                // Close and facing it, but the goal is not in view within
+                // reach (behind something, below the camera's field of view,
+                // or the evidence lies in front of the goal): this evidence
+                // cannot be confirmed from here; drop it.
+                None if !seen_at.is_some_and(|d| d <= self.reach()) => {
                     map.clear_evidence_near(goal, 0.5);
                     self.goal_target = None;
                     None
@@ -306,7 +317,7 @@ impl Policy {
         // The closest reachable spot near the goal; objects deep on large
         // furniture need a wider search.
         let cs = map.cell_size();
-        let path = [self.stop_distance - 2.0 * cs, self.stop_distance + 0.3]
+        let path = [self.stop_distance - 2.0 * cs, self.reach()]
             .into_iter()
             .filter_map(|r| planner.nearest_reachable(map, cell, r.max(cs)))
             .find_map(|a| planner.plan(map, a))?;
@@ -317,8 +328,8 @@ impl Policy {
             FollowStep::Arrived => match turn_toward(pose, goal, self.follow.turn_step) {
                 Some(m) => Some(action_of(m)),
                 // At the closest reachable spot, facing the goal: stop if it
-                // is in view, else the evidence cannot be confirmed.
-                None if seen_at.is_none() => {
+                // is in view within reach, else the evidence cannot be confirmed.
+                None if !seen_at.is_some_and(|d| d <= self.reach()) => {
                     map.clear_evidence_near(goal, 0.5);
                     self.goal_target = None;
                     None

@@ -70,6 +70,22 @@ impl DenseLocalizer {
     }
 }
 
+/// Whether every word of the background prompt `prompt` occurs in `goal`
+/// (case-insensitive): such a prompt ("mug" for the goal "red mug", "table"
+/// for "mug on the table") would compete with the goal itself, so it is
+/// left out of the softmax.
+pub fn names_part_of(prompt: &str, goal: &str) -> bool {
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let goal = words(goal);
+    let prompt = words(prompt);
+    !prompt.is_empty() && prompt.iter().all(|w| goal.contains(w))
+}
+
 impl Localizer for DenseLocalizer {
     fn name(&self) -> &str {
         "dense"
@@ -82,10 +98,23 @@ impl Localizer for DenseLocalizer {
             .goal_embedding(&goal.text, self.templates)?
             .to_vec();
         self.classes.extend_from_slice(&g);
-        for b in &self.backgrounds {
+        let mut used = 0;
+        for b in self
+            .backgrounds
+            .iter()
+            .filter(|b| !names_part_of(b, &goal.text))
+        {
             let e = self.model.goal_embedding(b, self.templates)?;
             self.classes.extend_from_slice(e);
+            used += 1;
         }
+        if used == 0 {
+            return Err(Error::Config(format!(
+                "dense localizer: every background prompt is part of the goal {:?}",
+                goal.text
+            )));
+        }
+        self.logits.resize(1 + used, 0.0);
         self.has_goal = true;
         Ok(())
     }
@@ -142,5 +171,21 @@ impl Localizer for DenseLocalizer {
 
     fn threshold(&self) -> f32 {
         self.threshold
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_part_of;
+
+    #[test]
+    fn background_prompts_that_name_the_goal_are_recognised() {
+        assert!(names_part_of("mug", "mug"));
+        assert!(names_part_of("Mug", "a red mug"));
+        assert!(names_part_of("table", "mug on the table"));
+        assert!(names_part_of("garbage can", "green garbage can"));
+        assert!(!names_part_of("garbage can", "can of soup on the shelf"));
+        assert!(!names_part_of("wall", "mug"));
+        assert!(!names_part_of("", "mug"));
     }
 }
