@@ -300,19 +300,7 @@ impl Policy {
         let distance = (goal - pose.point()).norm();
         if distance <= self.stop_distance {
             self.path.clear();
-            return match turn_toward(pose, goal, self.follow.turn_step) {
-                Some(m) => Some(action_of(m)),
-                // Close and facing it, but the goal is not in view within
-                // reach (behind something, below the camera's field of view,
-                // or the evidence lies in front of the goal): this evidence
-                // cannot be confirmed from here; drop it.
-                None if !seen_at.is_some_and(|d| d <= self.reach()) => {
-                    map.clear_evidence_near(goal, 0.5);
-                    self.goal_target = None;
-                    None
-                }
-                None => Some(Action::Stop),
-            };
+            return self.face_and_confirm(pose, goal, seen_at, map);
         }
         // The closest reachable spot near the goal; objects deep on large
         // furniture need a wider search.
@@ -325,18 +313,31 @@ impl Policy {
         self.path.extend(path.points(map));
         match follow_path(pose, &self.path, &self.follow) {
             FollowStep::Move(m) => Some(action_of(m)),
-            FollowStep::Arrived => match turn_toward(pose, goal, self.follow.turn_step) {
-                Some(m) => Some(action_of(m)),
-                // At the closest reachable spot, facing the goal: stop if it
-                // is in view within reach, else the evidence cannot be confirmed.
-                None if !seen_at.is_some_and(|d| d <= self.reach()) => {
-                    map.clear_evidence_near(goal, 0.5);
-                    self.goal_target = None;
-                    None
-                }
-                None => Some(Action::Stop),
-            },
+            FollowStep::Arrived => self.face_and_confirm(pose, goal, seen_at, map),
         }
+    }
+
+    /// At the end of an approach (within the stop distance of the evidence,
+    /// or at the closest reachable spot to it): turn toward the evidence,
+    /// then Stop if the goal is in view within reach. Otherwise (behind
+    /// something, below the camera's field of view, or the evidence lies in
+    /// front of the goal) it cannot be confirmed from here: drop it.
+    fn face_and_confirm(
+        &mut self,
+        pose: &Pose2,
+        goal: Point2<f32>,
+        seen_at: Option<f32>,
+        map: &mut OccupancyMap,
+    ) -> Option<Action> {
+        if let Some(m) = turn_toward(pose, goal, self.follow.turn_step) {
+            return Some(action_of(m));
+        }
+        if seen_at.is_some_and(|d| d <= self.reach()) {
+            return Some(Action::Stop);
+        }
+        map.clear_evidence_near(goal, 0.5);
+        self.goal_target = None;
+        None
     }
 
     /// Walks to the nearest reachable frontier; `None` when there is none.

@@ -218,13 +218,14 @@ class Trainer:
         return log
 
 
-def save_weights(model: Any, path: Path) -> None:
+def save_weights(model: Any, path: Path) -> dict[str, np.ndarray]:
     """Writes the model's state dict as ``.npz`` atomically (temporary file, then rename), so
-    a checkpoint being read while training goes on is always whole."""
+    a checkpoint being read while training goes on is always whole; returns the arrays."""
     params = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
     tmp = path.with_name(path.name + ".tmp.npz")
     np.savez(tmp, **params)
     tmp.replace(path)
+    return params
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -315,8 +316,7 @@ def _train(a: argparse.Namespace) -> None:
     log["train_frames"] = len(data.frames.images)
     log["train_crops"] = len(data.crops.images)
     (a.out / "train_log.json").write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
-    save_weights(trainer.model, a.out / "weights.npz")
-    params = {k: v.detach().numpy().astype(np.float32) for k, v in trainer.model.state_dict().items()}
+    params = save_weights(trainer.model, a.out / "weights.npz")
     if a.bundle:
         export_bundle(
             params, ClipConfig.from_dict(cfg), a.out / "tokenizer.json", a.bundle, name=a.bundle.name
