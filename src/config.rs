@@ -155,6 +155,16 @@ impl Config {
                 LOCALIZERS.join(", ")
             );
         }
+        let cow = &self.agent.cow;
+        if let Some(r) = cow.reexplore_max_depth {
+            if !(r.is_finite() && r > cow.map.min_depth) {
+                bail!(
+                    "agent.cow.reexplore_max_depth {r} must be a range in metres above \
+                     agent.cow.map.min_depth ({})",
+                    cow.map.min_depth
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -194,6 +204,68 @@ mod tests {
         let bad: Config = toml::from_str("[sim]\nsplit = \"tset\"\n").unwrap();
         let err = bad.validate().unwrap_err();
         assert!(err.to_string().contains("tset"), "{err}");
+        let bad: Config = toml::from_str("[agent.cow]\nreexplore_max_depth = 0.0\n").unwrap();
+        let err = bad.validate().unwrap_err();
+        assert!(err.to_string().contains("reexplore_max_depth"), "{err}");
+    }
+
+    /// Every field of the configuration appears in `configs/embedded.toml`,
+    /// set or commented out, inside its section (the file documents them all).
+    #[test]
+    fn the_shipped_config_names_every_field() {
+        fn walk(v: &toml::Value, section: &str, out: &mut Vec<(String, String)>) {
+            if let toml::Value::Table(t) = v {
+                for (k, v) in t {
+                    if v.is_table() {
+                        let sub = if section.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{section}.{k}")
+                        };
+                        walk(v, &sub, out);
+                    } else {
+                        out.push((section.to_string(), k.clone()));
+                    }
+                }
+            }
+        }
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/configs/embedded.toml"
+        ))
+        .unwrap();
+        // Section of each line: the last `[header]` above it.
+        let mut section = String::new();
+        let mut named = std::collections::HashSet::new();
+        for line in text.lines() {
+            let l = line.trim_start_matches('#').trim();
+            if l.starts_with('[') && l.ends_with(']') && !line.starts_with('#') {
+                section = l.trim_matches(|c| c == '[' || c == ']').to_string();
+            } else if let Some((k, _)) = l.split_once('=') {
+                named.insert((section.clone(), k.trim().to_string()));
+            }
+        }
+        let mut fields = Vec::new();
+        // Optional fields are absent from the serialised defaults: fill them.
+        let mut c = Config::default();
+        c.sim.episode_file = Some("x".into());
+        c.agent.cow.goal_threshold = Some(0.5);
+        c.agent.cow.stop_threshold = Some(0.5);
+        c.agent.cow.unknown_cost = Some(1.0);
+        c.agent.cow.reexplore_max_depth = Some(1.0);
+        c.agent.clip.templates = Some(agent::perception::TemplateSet::Single);
+        c.agent.clip.threshold = Some(0.5);
+        c.agent.clip.runtime.onnxruntime = Some("x".into());
+        walk(&toml::Value::try_from(&c).unwrap(), "", &mut fields);
+        let missing: Vec<_> = fields
+            .iter()
+            .filter(|f| !named.contains(*f))
+            .map(|(s, k)| format!("[{s}] {k}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "configs/embedded.toml lacks {missing:?}"
+        );
     }
 
     #[test]

@@ -61,3 +61,43 @@ fn learned_localizers_point_at_a_clearly_visible_goal() {
         best.scene
     );
 }
+
+/// Crop verification keeps the clearly visible goal and removes false
+/// alarms of the plain dense map; the zoomed views keep the top pixel on it.
+#[test]
+fn dense_verification_and_zoom_keep_the_goal_and_cut_false_alarms() {
+    let cfg = SimConfig::default();
+    let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
+    let (pos, neg) = goal_views(Split::Test, 60, 40, 40, &cfg);
+    let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
+    let run = |verify: f32, zoom: bool| {
+        let config = LocalizerConfig {
+            kind: LocalizerKind::Dense,
+            bundle: bundle.clone(),
+            dense_verify: verify,
+            dense_zoom: zoom,
+            ..LocalizerConfig::default()
+        };
+        let mut loc = build_localizer(&config).unwrap();
+        evaluate_pointing(loc.as_mut(), std::slice::from_ref(&best), &neg, &caps).unwrap()
+    };
+    let plain = run(0.0, false);
+    let verified = run(0.3, false);
+    let both = run(0.3, true);
+    assert!(
+        plain.false_alarm_rate > 0.0,
+        "no false alarm to remove on these views"
+    );
+    assert!(
+        verified.false_alarm_rate < plain.false_alarm_rate,
+        "verification: false alarms {} vs {} without",
+        verified.false_alarm_rate,
+        plain.false_alarm_rate
+    );
+    assert_eq!(verified.hits, 1, "verification lost the goal");
+    assert_eq!(
+        both.hits, 1,
+        "zoomed views moved the top pixel off the goal"
+    );
+}

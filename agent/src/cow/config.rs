@@ -119,6 +119,12 @@ pub struct CowConfig {
     /// Cost per metre of planning through unknown cells; `None` plans
     /// through known free space only (CoW).
     pub unknown_cost: Option<f32>,
+    /// Second exploration pass: once nothing is left to explore and the goal
+    /// was not found, the map is started afresh with this mapping range
+    /// (metres, shorter than `map.max_depth`), so that frontiers lead the
+    /// agent close to everything it had only seen from afar (small goals
+    /// are detected from a few metres at most). `None`: no second pass.
+    pub reexplore_max_depth: Option<f32>,
     /// The occupancy map.
     pub map: MapSettings,
 }
@@ -138,6 +144,7 @@ impl Default for CowConfig {
             frontier_memory_radius: 0.5,
             target_patience: 60,
             unknown_cost: None,
+            reexplore_max_depth: None,
             map: MapSettings::default(),
         }
     }

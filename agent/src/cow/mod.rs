@@ -51,6 +51,8 @@ pub struct EpisodeState {
     pub camera_height: f32,
     /// Agent poses so far (map frame).
     pub trajectory: Vec<Pose2>,
+    /// Whether the second exploration pass (`reexplore_max_depth`) started.
+    pub reexplored: bool,
 }
 
 /// The CoW agent over any localizer.
@@ -83,6 +85,22 @@ fn ms(t: Instant) -> f64 {
 }
 
 impl CowAgent {
+    /// Starts the second exploration pass: a fresh map with the mapping
+    /// range `range` (goal evidence and frontier memory start afresh too).
+    fn start_second_pass(&self, st: &mut EpisodeState, range: f32) -> Result<(), Error> {
+        let mut map_config = self.config.map.to_map_config(self.threshold);
+        map_config.max_depth = range.min(map_config.max_depth);
+        st.map = OccupancyMap::new(map_config).map_err(|e| Error::Config(e.to_string()))?;
+        st.memory.clear();
+        st.reexplored = true;
+        tracing::debug!(
+            step = st.trajectory.len(),
+            range,
+            "nothing left to explore: second pass with a shorter mapping range"
+        );
+        Ok(())
+    }
+
     /// A CoW agent with these settings and this localizer.
     pub fn new(config: CowConfig, localizer: Box<dyn Localizer>) -> Self {
         let threshold = config
@@ -204,6 +222,7 @@ impl Agent for CowAgent {
             camera,
             camera_height: cam.camera_height,
             trajectory: Vec::with_capacity(start.max_steps as usize + 1),
+            reexplored: false,
         });
         self.last_action = None;
         self.cost = StepCost::default();
@@ -276,6 +295,11 @@ impl Agent for CowAgent {
                 st.pose.last_move_failed(),
                 &mut cost,
             );
+            if st.policy.mode() == Mode::Idle && !st.reexplored {
+                if let Some(range) = self.config.reexplore_max_depth {
+                    self.start_second_pass(&mut st, range)?;
+                }
+            }
             Ok(action)
         })();
         self.state = Some(st);

@@ -82,6 +82,9 @@ const IDLE_TURNS_BEFORE_RETRY: u32 = 12;
 /// How much farther than the stop distance an approach may end, and the
 /// goal may be seen for a Stop at its end (metres).
 const REACH_MARGIN: f32 = 0.3;
+/// How far one MoveAhead closes in on a goal seen just beyond the stop
+/// distance (metres; the embedded simulator's and CoW's step).
+const CLOSE_IN_STEP: f32 = 0.25;
 /// Blocked moves in a row that start a recovery.
 const FAILED_MOVES_BEFORE_RECOVERY: u32 = 3;
 
@@ -319,7 +322,9 @@ impl Policy {
 
     /// At the end of an approach (within the stop distance of the evidence,
     /// or at the closest reachable spot to it): turn toward the evidence,
-    /// then Stop if the goal is in view within reach. Otherwise (behind
+    /// then Stop if the goal is in view within reach; when it is seen beyond
+    /// the stop distance and the way ahead is free, step closer first (a
+    /// coarse mask puts the evidence in front of the goal). Otherwise (behind
     /// something, below the camera's field of view, or the evidence lies in
     /// front of the goal) it cannot be confirmed from here: drop it.
     fn face_and_confirm(
@@ -332,7 +337,10 @@ impl Policy {
         if let Some(m) = turn_toward(pose, goal, self.follow.turn_step) {
             return Some(action_of(m));
         }
-        if seen_at.is_some_and(|d| d <= self.reach()) {
+        if let Some(d) = seen_at.filter(|d| *d <= self.reach()) {
+            if d > self.stop_distance && way_ahead_free(pose, map, CLOSE_IN_STEP) {
+                return Some(Action::MoveAhead);
+            }
             return Some(Action::Stop);
         }
         map.clear_evidence_near(goal, 0.5);
@@ -431,4 +439,15 @@ impl Policy {
         self.path.clear();
         None
     }
+}
+
+/// Whether every map cell on the straight line `distance` metres ahead of
+/// the agent is one it may stand in.
+fn way_ahead_free(pose: &Pose2, map: &OccupancyMap, distance: f32) -> bool {
+    let (dx, dy) = (pose.yaw.cos(), pose.yaw.sin());
+    let n = (distance / (0.5 * map.cell_size())).ceil().max(1.0) as u32;
+    (1..=n).all(|i| {
+        let t = distance * i as f32 / n as f32;
+        map.is_free(map.cell_of(Point2::new(pose.x + t * dx, pose.y + t * dy)))
+    })
 }

@@ -167,6 +167,24 @@ pub struct LocalizerConfig {
     pub background_prompts: Vec<String>,
     /// Softmax temperature (logit scale) of the dense localizer.
     pub dense_logit_scale: f32,
+    /// Crop verification of the dense localizer: each region of the patch map
+    /// above the threshold is cropped from the frame (a square around it, as
+    /// the training crops), embedded whole, and classified against the goal
+    /// and the background prompts; a region whose goal probability is below
+    /// this value is cleared. 0 turns verification off.
+    pub dense_verify: f32,
+    /// Regions verified per frame (most confident first; the rest are cleared
+    /// when verification is on). Each costs one image pass.
+    pub dense_verify_regions: usize,
+    /// Prompts a verification crop is classified against besides the goal;
+    /// empty: the background prompts. A short background list gives the
+    /// patch map recall, a long list here (the world's other objects)
+    /// rejects look-alikes.
+    pub dense_verify_prompts: Vec<String>,
+    /// Also run the dense localizer on half-size views across the middle band
+    /// of the frame (3 more image passes for a square frame): twice the patch
+    /// resolution where distant, small goals appear to a level camera.
+    pub dense_zoom: bool,
     /// Factor applied to Chefer relevance before clamping to [0, 1] (CoW: 10).
     pub grad_scale: f32,
 }
@@ -199,6 +217,10 @@ impl Default for LocalizerConfig {
                 .map(|s| s.to_string())
                 .collect(),
             dense_logit_scale: 100.0,
+            dense_verify: 0.0,
+            dense_verify_regions: 3,
+            dense_verify_prompts: Vec::new(),
+            dense_zoom: false,
             grad_scale: 10.0,
         }
     }

@@ -3,7 +3,13 @@
 //! with the goal embedding and with the embeddings of background prompts
 //! ("wall", "floor", ...); the goal's probability under a softmax with the
 //! logit scale (100 for CLIP) is the patch's confidence, upsampled
-//! bilinearly to the frame. One image pass per frame.
+//! bilinearly to the frame. One image pass per frame, plus one per region
+//! checked when crop verification is on (`dense_verify`): a region of the
+//! patch map above the threshold is kept only if a square crop around it,
+//! embedded whole, is classified as the goal among the same prompts.
+//! With `dense_zoom`, half-size views of the middle band of the frame are run
+//! as well (twice the patch resolution where distant things appear) and each
+//! pixel keeps the highest confidence of the views that cover it.
 
 use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
@@ -12,8 +18,9 @@ use crate::localize::{Goal, Localizer};
 use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
 use crate::perception::common::{prepare_frame, resolve_threshold, softmax_scaled};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
+use crate::perception::dense_geometry::{frame_box, regions, zoom_tiles};
 use crate::perception::grid::GridUpsampler;
-use crate::perception::preprocess::Preprocessor;
+use crate::perception::preprocess::{InputGeometry, Preprocessor, Rect};
 use crate::Error;
 
 /// The dense localizer.
@@ -26,14 +33,33 @@ pub struct DenseLocalizer {
     templates: TemplateSet,
     threshold: f32,
     logit_scale: f32,
+    /// Input of the whole frame, then of each zoomed view.
     pixels: Tensor<f32>,
+    /// Input of one verification crop.
+    crop_pixels: Tensor<f32>,
+    /// Minimum goal probability of a verified region (0 = no verification).
+    verify: f32,
+    /// Regions verified per frame.
+    verify_regions: usize,
+    /// Softmax scale of whole-crop classification (the model's own).
+    crop_logit_scale: f32,
     /// Goal embedding first, then one per background prompt, `embed_dim` each.
     classes: Vec<f32>,
     backgrounds: Vec<String>,
+    /// Prompts a verification crop is classified against (empty: `backgrounds`).
+    verify_prompts: Vec<String>,
+    /// Goal embedding first, then one per verification prompt.
+    verify_classes: Vec<f32>,
+    verify_logits: Vec<f32>,
     has_goal: bool,
     logits: Vec<f32>,
     grid_values: Vec<f32>,
     upsampler: GridUpsampler,
+    /// Whether the zoomed views of [`zoom_tiles`] are run too.
+    zoom: bool,
+    zoom_upsampler: GridUpsampler,
+    /// Confidence of one zoomed view, its pixels.
+    tile_values: Vec<f32>,
 }
 
 impl DenseLocalizer {
@@ -50,6 +76,14 @@ impl DenseLocalizer {
         let pre = Preprocessor::new(m.image_size, m.image_mean, m.image_std, config.resize);
         let pixels = Tensor::from_array(([1, 3, s, s], vec![0.0f32; 3 * s * s]))
             .map_err(|e| model.run_error("image", &e))?;
+        let crop_pixels = Tensor::from_array(([1, 3, s, s], vec![0.0f32; 3 * s * s]))
+            .map_err(|e| model.run_error("image", &e))?;
+        if !(0.0..=1.0).contains(&config.dense_verify) {
+            return Err(Error::Config(format!(
+                "dense_verify {} is outside [0, 1]",
+                config.dense_verify
+            )));
+        }
         Ok(DenseLocalizer {
             pre,
             templates: config
@@ -58,12 +92,22 @@ impl DenseLocalizer {
             threshold: resolve_threshold(config, m)?,
             logit_scale: config.dense_logit_scale,
             pixels,
+            crop_pixels,
+            verify: config.dense_verify,
+            verify_regions: config.dense_verify_regions,
+            crop_logit_scale: m.logit_scale,
             classes: Vec::new(),
             backgrounds: config.background_prompts.clone(),
+            verify_prompts: config.dense_verify_prompts.clone(),
+            verify_classes: Vec::new(),
+            verify_logits: Vec::new(),
             has_goal: false,
             logits: vec![0.0; 1 + config.background_prompts.len()],
             grid_values: vec![0.0; m.patches()],
             upsampler: GridUpsampler::default(),
+            zoom: config.dense_zoom,
+            zoom_upsampler: GridUpsampler::default(),
+            tile_values: Vec::new(),
             dir: model.dir().to_path_buf(),
             model,
         })
@@ -86,56 +130,35 @@ pub fn names_part_of(prompt: &str, goal: &str) -> bool {
     !prompt.is_empty() && prompt.iter().all(|w| goal.contains(w))
 }
 
-impl Localizer for DenseLocalizer {
-    fn name(&self) -> &str {
-        "dense"
-    }
-
-    fn set_goal(&mut self, goal: &Goal, _capabilities: &Capabilities) -> Result<(), Error> {
-        self.classes.clear();
-        let g = self
-            .model
-            .goal_embedding(&goal.text, self.templates)?
-            .to_vec();
-        self.classes.extend_from_slice(&g);
+impl DenseLocalizer {
+    /// The goal's embedding followed by those of the `prompts` that do not
+    /// name part of the goal.
+    fn class_embeddings(&mut self, goal: &str, prompts: &[String]) -> Result<Vec<f32>, Error> {
+        let mut classes = self.model.goal_embedding(goal, self.templates)?.to_vec();
         let mut used = 0;
-        for b in self
-            .backgrounds
-            .iter()
-            .filter(|b| !names_part_of(b, &goal.text))
-        {
-            let e = self.model.goal_embedding(b, self.templates)?;
-            self.classes.extend_from_slice(e);
+        for b in prompts.iter().filter(|b| !names_part_of(b, goal)) {
+            classes.extend_from_slice(self.model.goal_embedding(b, self.templates)?);
             used += 1;
         }
         if used == 0 {
             return Err(Error::Config(format!(
-                "dense localizer: every background prompt is part of the goal {:?}",
-                goal.text
+                "dense localizer: every background prompt is part of the goal {goal:?}"
             )));
         }
-        self.logits.resize(1 + used, 0.0);
-        self.has_goal = true;
-        Ok(())
+        Ok(classes)
     }
 
-    fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
-        let geometry = prepare_frame(
-            "dense",
-            self.has_goal,
-            &mut self.pre,
-            &mut self.pixels,
-            frame,
-            out,
-        )?;
+    /// Runs the image graph on the preprocessed view `rect` of `frame` (in
+    /// `pixels`, mapped by `geometry`) and fills `grid_values` with the goal's
+    /// probability per patch, verified when `verify` is on.
+    fn view_grid(
+        &mut self,
+        frame: &Frame,
+        rect: Rect,
+        geometry: &InputGeometry,
+    ) -> Result<(), Error> {
         let m = self.model.manifest();
-        let (grid, patch, size, n, d) = (
-            m.patch_grid,
-            m.patch_size,
-            m.image_size,
-            m.patches(),
-            m.embed_dim,
-        );
+        let (n, d) = (m.patches(), m.embed_dim);
         let dir = &self.dir;
         let session = self.model.image_session()?;
         let outputs = session
@@ -163,9 +186,162 @@ impl Localizer for DenseLocalizer {
             *g = self.logits[0];
         }
         drop(outputs);
+        if self.verify > 0.0 {
+            self.verify_regions_of(frame, rect, geometry)?;
+        }
+        Ok(())
+    }
+
+    /// Clears every region of `grid_values` above the threshold whose crop
+    /// is not classified as the goal (goal probability below `verify`), and
+    /// every region beyond the `verify_regions` most confident.
+    fn verify_regions_of(
+        &mut self,
+        frame: &Frame,
+        view: Rect,
+        geometry: &InputGeometry,
+    ) -> Result<(), Error> {
+        let m = self.model.manifest();
+        let (rows, cols) = (m.patch_grid[0] as usize, m.patch_grid[1] as usize);
+        let patch = m.patch_size;
+        for (k, region) in regions(&self.grid_values, cols, rows, self.threshold)
+            .into_iter()
+            .enumerate()
+        {
+            let keep = k < self.verify_regions && {
+                let b = frame_box(region.bounds, patch, geometry, view.width, view.height);
+                let b = [b[0] + view.x, b[1] + view.y, b[2] + view.x, b[3] + view.y];
+                let c = sim_bridge::dataset::crop_rect(b, frame.width, frame.height);
+                let rect = Rect {
+                    x: c[0],
+                    y: c[1],
+                    width: c[2] - c[0],
+                    height: c[3] - c[1],
+                };
+                let p = self.crop_goal_probability(frame, rect)?;
+                tracing::trace!(?rect, p, peak = region.peak, "dense: region verified");
+                p >= self.verify
+            };
+            if !keep {
+                for &i in &region.cells {
+                    self.grid_values[i] = 0.0;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The goal's probability when the crop `rect` of `frame`, embedded
+    /// whole, is classified among the goal and the background prompts.
+    fn crop_goal_probability(&mut self, frame: &Frame, rect: Rect) -> Result<f32, Error> {
+        {
+            let (_, data) = self.crop_pixels.extract_tensor_mut();
+            self.pre
+                .run(&frame.rgb, frame.width, frame.height, rect, data)?;
+        }
+        let d = self.model.manifest().embed_dim;
+        let dir = &self.dir;
+        let session = self.model.image_session()?;
+        let outputs = session
+            .run(ort::inputs!["pixel_values" => &self.crop_pixels])
+            .map_err(|e| run_error(dir, "image", &e))?;
+        let (_, emb) = outputs["image_embeddings"]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| run_error(dir, "image", &e))?;
+        if emb.len() != d {
+            return Err(run_error(
+                dir,
+                "image",
+                &format!("image_embeddings has {} values, expected {d}", emb.len()),
+            ));
+        }
+        for (l, c) in self
+            .verify_logits
+            .iter_mut()
+            .zip(self.verify_classes.chunks_exact(d))
+        {
+            *l = dot(emb, c);
+        }
+        drop(outputs);
+        softmax_scaled(&mut self.verify_logits, self.crop_logit_scale);
+        Ok(self.verify_logits[0])
+    }
+}
+
+impl Localizer for DenseLocalizer {
+    fn name(&self) -> &str {
+        "dense"
+    }
+
+    fn set_goal(&mut self, goal: &Goal, _capabilities: &Capabilities) -> Result<(), Error> {
+        let backgrounds = std::mem::take(&mut self.backgrounds);
+        let classes = self.class_embeddings(&goal.text, &backgrounds);
+        self.backgrounds = backgrounds;
+        self.classes = classes?;
+        let verify = std::mem::take(&mut self.verify_prompts);
+        let classes = if verify.is_empty() {
+            Ok(self.classes.clone())
+        } else {
+            self.class_embeddings(&goal.text, &verify)
+        };
+        self.verify_prompts = verify;
+        self.verify_classes = classes?;
+        let d = self.model.manifest().embed_dim;
+        self.logits.resize(self.classes.len() / d, 0.0);
+        self.verify_logits
+            .resize(self.verify_classes.len() / d, 0.0);
+        self.has_goal = true;
+        Ok(())
+    }
+
+    fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
+        let geometry = prepare_frame(
+            "dense",
+            self.has_goal,
+            &mut self.pre,
+            &mut self.pixels,
+            frame,
+            out,
+        )?;
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            width: frame.width,
+            height: frame.height,
+        };
+        self.view_grid(frame, whole, &geometry)?;
+        let m = self.model.manifest();
+        let (grid, patch, size) = (m.patch_grid, m.patch_size, m.image_size);
         self.upsampler
             .prepare(frame.width, frame.height, &geometry, grid, patch, size);
         self.upsampler.apply(&self.grid_values, out);
+        if self.zoom {
+            for rect in zoom_tiles(frame.width, frame.height) {
+                let geometry = {
+                    let (_, data) = self.pixels.extract_tensor_mut();
+                    self.pre
+                        .run(&frame.rgb, frame.width, frame.height, rect, data)?
+                };
+                self.view_grid(frame, rect, &geometry)?;
+                self.zoom_upsampler
+                    .prepare(rect.width, rect.height, &geometry, grid, patch, size);
+                self.tile_values
+                    .resize(rect.width as usize * rect.height as usize, 0.0);
+                self.zoom_upsampler
+                    .apply(&self.grid_values, &mut self.tile_values);
+                let w = frame.width as usize;
+                for (v, line) in self
+                    .tile_values
+                    .chunks_exact(rect.width as usize)
+                    .enumerate()
+                {
+                    let start = (rect.y as usize + v) * w + rect.x as usize;
+                    for (o, t) in out[start..start + line.len()].iter_mut().zip(line) {
+                        *o = o.max(*t);
+                    }
+                }
+            }
+        }
         Ok(())
     }
 

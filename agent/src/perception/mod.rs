@@ -15,6 +15,7 @@ pub mod clip;
 pub mod common;
 pub mod config;
 pub mod dense;
+pub mod dense_geometry;
 pub mod grad;
 pub mod grid;
 pub mod manifest;

@@ -1,0 +1,115 @@
+//! `agent.cow.reexplore_max_depth`: once nothing is left to explore and the
+//! goal was not found, the agent maps afresh with a shorter range and walks
+//! on instead of turning in place until the step budget ends. The localizer
+//! is a near-sighted oracle (the goal is recognised only within 1.5 m), the
+//! situation of a learned localizer and small goals, on the embedded
+//! simulator (no wire).
+#![allow(clippy::unwrap_used)]
+
+use agent::agent::{Agent, EpisodeStart};
+use agent::cow::{CowAgent, CowConfig, MapSettings, Mode};
+use agent::localize::{Goal, Localizer, OracleLocalizer};
+use agent::Error;
+use sim_bridge::episodes::{generate, Split};
+use sim_bridge::sim::{EmbeddedSim, SimConfig};
+use sim_bridge::{Action, Backend, Capabilities, Frame};
+
+/// The oracle, blind beyond `range` metres.
+struct NearSighted {
+    inner: OracleLocalizer,
+    range: f32,
+}
+
+impl Localizer for NearSighted {
+    fn name(&self) -> &str {
+        "near-sighted-oracle"
+    }
+    fn set_goal(&mut self, goal: &Goal, capabilities: &Capabilities) -> Result<(), Error> {
+        self.inner.set_goal(goal, capabilities)
+    }
+    fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
+        self.inner.localize(frame, out)?;
+        for (c, d) in out.iter_mut().zip(&frame.depth) {
+            if !(*d > 0.0 && *d <= self.range) {
+                *c = 0.0;
+            }
+        }
+        Ok(())
+    }
+    fn threshold(&self) -> f32 {
+        0.5
+    }
+}
+
+struct Outcome {
+    successes: usize,
+    /// MoveAhead actions after the agent first ran out of things to explore.
+    moves_after_idle: usize,
+}
+
+fn run(reexplore: Option<f32>, episodes: usize) -> Outcome {
+    let cfg = SimConfig::default();
+    let list = generate(Split::Test, episodes, &cfg);
+    let mut sim = EmbeddedSim::new(cfg, list.clone()).unwrap();
+    let caps = sim.hello();
+    let config = CowConfig {
+        reexplore_max_depth: reexplore,
+        map: MapSettings {
+            max_depth: 5.0,
+            ..MapSettings::default()
+        },
+        ..CowConfig::default()
+    };
+    let localizer = NearSighted {
+        inner: OracleLocalizer::new(),
+        range: 1.5,
+    };
+    let mut agent = CowAgent::new(config, Box::new(localizer));
+    let mut out = Outcome {
+        successes: 0,
+        moves_after_idle: 0,
+    };
+    for ep in &list {
+        agent
+            .reset(&EpisodeStart {
+                episode: ep,
+                capabilities: &caps,
+                max_steps: 500,
+            })
+            .unwrap();
+        let mut obs = sim.reset(&ep.id).unwrap();
+        let mut idle = false;
+        for _ in 0..500 {
+            let a = agent.act(&obs).unwrap();
+            idle |= agent.mode() == Some(Mode::Idle);
+            out.moves_after_idle += usize::from(idle && a == Action::MoveAhead);
+            obs = sim.step(a).unwrap();
+            if a == Action::Stop || obs.done {
+                out.successes += usize::from(sim.episode_result().unwrap().success);
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_second_pass_walks_on_after_exploration_runs_out() {
+    let one = run(None, 8);
+    let two = run(Some(1.5), 8);
+    eprintln!(
+        "successes {} -> {}, moves after idle {} -> {}",
+        one.successes, two.successes, one.moves_after_idle, two.moves_after_idle
+    );
+    assert_eq!(
+        one.moves_after_idle, 0,
+        "without a second pass the agent only turns"
+    );
+    assert!(two.moves_after_idle > 0, "the second pass never started");
+    assert!(
+        two.successes > one.successes,
+        "second pass: {} successes, without: {}",
+        two.successes,
+        one.successes
+    );
+}
