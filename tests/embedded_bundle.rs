@@ -71,7 +71,7 @@ fn dense_verification_and_zoom_keep_the_goal_and_cut_false_alarms() {
     let (pos, neg) = goal_views(Split::Test, 60, 40, 40, &cfg);
     let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
     let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
-    let run = |verify: f32, zoom: bool| {
+    let run = |verify: f32, zoom: u32| {
         let config = LocalizerConfig {
             kind: LocalizerKind::Dense,
             bundle: bundle.clone(),
@@ -82,9 +82,9 @@ fn dense_verification_and_zoom_keep_the_goal_and_cut_false_alarms() {
         let mut loc = build_localizer(&config).unwrap();
         evaluate_pointing(loc.as_mut(), std::slice::from_ref(&best), &neg, &caps).unwrap()
     };
-    let plain = run(0.0, false);
-    let verified = run(0.3, false);
-    let both = run(0.3, true);
+    let plain = run(0.0, 0);
+    let verified = run(0.3, 0);
+    let both = run(0.3, 2);
     assert!(
         plain.false_alarm_rate > 0.0,
         "no false alarm to remove on these views"

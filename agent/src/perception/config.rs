@@ -181,10 +181,11 @@ pub struct LocalizerConfig {
     /// patch map recall, a long list here (the world's other objects)
     /// rejects look-alikes.
     pub dense_verify_prompts: Vec<String>,
-    /// Also run the dense localizer on half-size views across the middle band
-    /// of the frame (3 more image passes for a square frame): twice the patch
-    /// resolution where distant, small goals appear to a level camera.
-    pub dense_zoom: bool,
+    /// Zoom factor k of extra dense views: squares of 1/k of the frame across
+    /// its middle band, overlapping by at least half (2k - 1 more image passes for a
+    /// square frame): k times the patch resolution where distant, small goals
+    /// appear to a level camera. 0 or 1: none.
+    pub dense_zoom: u32,
     /// Factor applied to Chefer relevance before clamping to [0, 1] (CoW: 10).
     pub grad_scale: f32,
 }
@@ -220,7 +221,7 @@ impl Default for LocalizerConfig {
             dense_verify: 0.0,
             dense_verify_regions: 3,
             dense_verify_prompts: Vec::new(),
-            dense_zoom: false,
+            dense_zoom: 0,
             grad_scale: 10.0,
         }
     }

@@ -7,9 +7,10 @@
 //! checked when crop verification is on (`dense_verify`): a region of the
 //! patch map above the threshold is kept only if a square crop around it,
 //! embedded whole, is classified as the goal among the same prompts.
-//! With `dense_zoom`, half-size views of the middle band of the frame are run
-//! as well (twice the patch resolution where distant things appear) and each
-//! pixel keeps the highest confidence of the views that cover it.
+//! With `dense_zoom = k` (k >= 2), views of 1/k of the frame across its
+//! middle band are run as well (k times the patch resolution where distant
+//! things appear) and each pixel keeps the highest confidence of the views
+//! that cover it.
 
 use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
@@ -55,8 +56,8 @@ pub struct DenseLocalizer {
     logits: Vec<f32>,
     grid_values: Vec<f32>,
     upsampler: GridUpsampler,
-    /// Whether the zoomed views of [`zoom_tiles`] are run too.
-    zoom: bool,
+    /// Zoom factor of the extra views of [`zoom_tiles`] (below 2: none).
+    zoom: u32,
     zoom_upsampler: GridUpsampler,
     /// Confidence of one zoomed view, its pixels.
     tile_values: Vec<f32>,
@@ -208,7 +209,7 @@ impl DenseLocalizer {
             .into_iter()
             .enumerate()
         {
-            let keep = k < self.verify_regions && {
+            let p = if k < self.verify_regions {
                 let b = frame_box(region.bounds, patch, geometry, view.width, view.height);
                 let b = [b[0] + view.x, b[1] + view.y, b[2] + view.x, b[3] + view.y];
                 let c = sim_bridge::dataset::crop_rect(b, frame.width, frame.height);
@@ -220,9 +221,11 @@ impl DenseLocalizer {
                 };
                 let p = self.crop_goal_probability(frame, rect)?;
                 tracing::trace!(?rect, p, peak = region.peak, "dense: region verified");
-                p >= self.verify
+                p
+            } else {
+                0.0
             };
-            if !keep {
+            if p < self.verify {
                 for &i in &region.cells {
                     self.grid_values[i] = 0.0;
                 }
@@ -315,8 +318,8 @@ impl Localizer for DenseLocalizer {
         self.upsampler
             .prepare(frame.width, frame.height, &geometry, grid, patch, size);
         self.upsampler.apply(&self.grid_values, out);
-        if self.zoom {
-            for rect in zoom_tiles(frame.width, frame.height) {
+        if self.zoom >= 2 {
+            for rect in zoom_tiles(frame.width, frame.height, self.zoom) {
                 let geometry = {
                     let (_, data) = self.pixels.extract_tensor_mut();
                     self.pre

@@ -6,11 +6,13 @@
 
 use crate::perception::preprocess::{InputGeometry, Rect};
 
-/// The zoomed views of a `width x height` frame: squares of half the
-/// shorter side across the middle band of rows (where distant things appear
-/// to a level camera), overlapping by half: 3 for a square frame.
-pub fn zoom_tiles(width: u32, height: u32) -> Vec<Rect> {
-    let side = (width.min(height) / 2).max(1);
+/// The zoomed views of a `width x height` frame for zoom factor `factor`
+/// (at least 2): squares of `1 / factor` of the shorter side across the
+/// middle band of rows (where distant things appear to a level camera),
+/// overlapping by at least half: `2 * factor - 1` for a square frame whose
+/// side `factor` divides.
+pub fn zoom_tiles(width: u32, height: u32, factor: u32) -> Vec<Rect> {
+    let side = (width.min(height) / factor.max(2)).max(1);
     let y = (height - side) / 2;
     let n = (2 * width).div_ceil(side).saturating_sub(1).max(1);
     (0..n)
@@ -119,21 +121,25 @@ mod tests {
     #[test]
     fn zoom_tiles_cover_the_middle_band_at_half_size() {
         // 224 x 224: side 112, rows 56..168, x = 0, 56, 112 (half overlap)
-        let t = zoom_tiles(224, 224);
+        let t = zoom_tiles(224, 224, 2);
         assert_eq!(xs(&t), vec![0, 56, 112]);
         assert!(t
             .iter()
             .all(|r| r.y == 56 && r.width == 112 && r.height == 112));
         // 640 x 480: side 240, rows 120..360, 5 tiles from 0 to 400 in steps of 100
-        let t = zoom_tiles(640, 480);
+        let t = zoom_tiles(640, 480, 2);
         assert_eq!(xs(&t), vec![0, 100, 200, 300, 400]);
         assert!(t.iter().all(|r| r.y == 120 && r.width == 240));
         // a tall frame: side 50 from the width, rows 175..225
-        let t = zoom_tiles(100, 400);
+        let t = zoom_tiles(100, 400, 2);
         assert_eq!(xs(&t), vec![0, 25, 50]);
         assert!(t.iter().all(|r| r.y == 175 && r.width == 50));
         // a frame one tile wide (1 x 1): one tile
-        assert_eq!(zoom_tiles(1, 1).len(), 1);
+        assert_eq!(zoom_tiles(1, 1, 2).len(), 1);
+        // factor 3 on 224 x 224: side 74, rows 75..149, 6 tiles from 0 to 150
+        let t = zoom_tiles(224, 224, 3);
+        assert_eq!(xs(&t), vec![0, 30, 60, 90, 120, 150]);
+        assert!(t.iter().all(|r| r.y == 75 && r.width == 74));
     }
 
     #[test]
