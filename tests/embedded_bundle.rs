@@ -18,21 +18,46 @@ use agent::eval::pointing::evaluate_pointing;
 use agent::perception::{build_localizer, LocalizerConfig, LocalizerKind};
 use sim_bridge::episodes::Split;
 use sim_bridge::sim::{EmbeddedSim, SimConfig};
-use sim_bridge::views::goal_views;
-use sim_bridge::Backend;
+use sim_bridge::views::{goal_views, GoalView};
+use sim_bridge::{Backend, Capabilities};
+
+/// The test-split view (of the first 60 positive views) where the goal shows
+/// the most pixels, `negatives` views without the goal, the embedded
+/// simulator's capabilities, and the shipped bundle's folder.
+struct Views {
+    caps: Capabilities,
+    best: GoalView,
+    neg: Vec<GoalView>,
+    bundle: std::path::PathBuf,
+}
+
+fn views(negatives: usize) -> Views {
+    let cfg = SimConfig::default();
+    let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
+    let (pos, neg) = goal_views(Split::Test, 60, 40, negatives, &cfg);
+    let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
+    Views {
+        caps,
+        best,
+        neg,
+        bundle,
+    }
+}
 
 #[test]
 fn learned_localizers_point_at_a_clearly_visible_goal() {
-    let cfg = SimConfig::default();
-    let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
-    let (pos, neg) = goal_views(Split::Test, 60, 40, 20, &cfg);
-    let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
+    let Views {
+        caps,
+        best,
+        neg,
+        bundle,
+    } = views(20);
     assert!(
         best.goal_pixels > 1000,
         "largest goal has {} pixels",
         best.goal_pixels
     );
-    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
     let mut misses = Vec::new();
     for kind in [LocalizerKind::Grad, LocalizerKind::Dense] {
         let config = LocalizerConfig {
@@ -66,11 +91,12 @@ fn learned_localizers_point_at_a_clearly_visible_goal() {
 /// alarms of the plain dense map; the zoomed views keep the top pixel on it.
 #[test]
 fn dense_verification_and_zoom_keep_the_goal_and_cut_false_alarms() {
-    let cfg = SimConfig::default();
-    let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
-    let (pos, neg) = goal_views(Split::Test, 60, 40, 40, &cfg);
-    let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
-    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
+    let Views {
+        caps,
+        best,
+        neg,
+        bundle,
+    } = views(40);
     let run = |verify: f32, zoom: u32| {
         let config = LocalizerConfig {
             kind: LocalizerKind::Dense,

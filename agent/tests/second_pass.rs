@@ -6,40 +6,14 @@
 //! simulator (no wire).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use agent::agent::{Agent, EpisodeStart};
 use agent::cow::{CowAgent, CowConfig, MapSettings, Mode};
-use agent::localize::{Goal, Localizer, OracleLocalizer};
-use agent::Error;
+use common::AlteredOracle;
 use sim_bridge::episodes::{generate, Split};
 use sim_bridge::sim::{EmbeddedSim, SimConfig};
-use sim_bridge::{Action, Backend, Capabilities, Frame};
-
-/// The oracle, blind beyond `range` metres.
-struct NearSighted {
-    inner: OracleLocalizer,
-    range: f32,
-}
-
-impl Localizer for NearSighted {
-    fn name(&self) -> &str {
-        "near-sighted-oracle"
-    }
-    fn set_goal(&mut self, goal: &Goal, capabilities: &Capabilities) -> Result<(), Error> {
-        self.inner.set_goal(goal, capabilities)
-    }
-    fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
-        self.inner.localize(frame, out)?;
-        for (c, d) in out.iter_mut().zip(&frame.depth) {
-            if !(*d > 0.0 && *d <= self.range) {
-                *c = 0.0;
-            }
-        }
-        Ok(())
-    }
-    fn threshold(&self) -> f32 {
-        0.5
-    }
-}
+use sim_bridge::{Action, Backend, Frame};
 
 struct Outcome {
     successes: usize,
@@ -60,10 +34,14 @@ fn run(reexplore: Option<f32>, episodes: usize) -> Outcome {
         },
         ..CowConfig::default()
     };
-    let localizer = NearSighted {
-        inner: OracleLocalizer::new(),
-        range: 1.5,
-    };
+    // The oracle, blind beyond 1.5 m.
+    let localizer = AlteredOracle::new(|frame: &Frame, out: &mut [f32]| {
+        for (c, d) in out.iter_mut().zip(&frame.depth) {
+            if !(*d > 0.0 && *d <= 1.5) {
+                *c = 0.0;
+            }
+        }
+    });
     let mut agent = CowAgent::new(config, Box::new(localizer));
     let mut out = Outcome {
         successes: 0,

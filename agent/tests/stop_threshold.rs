@@ -5,36 +5,14 @@
 //! simulator (no wire).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use agent::agent::{Agent, EpisodeStart};
 use agent::cow::{CowAgent, CowConfig};
-use agent::localize::{Goal, Localizer, OracleLocalizer};
-use agent::Error;
+use common::AlteredOracle;
 use sim_bridge::episodes::{generate, Split};
 use sim_bridge::sim::{EmbeddedSim, SimConfig};
-use sim_bridge::{Action, Backend, Capabilities, Frame};
-
-/// The oracle with every confidence multiplied by `scale`.
-struct Scaled {
-    inner: OracleLocalizer,
-    scale: f32,
-}
-
-impl Localizer for Scaled {
-    fn name(&self) -> &str {
-        "scaled-oracle"
-    }
-    fn set_goal(&mut self, goal: &Goal, capabilities: &Capabilities) -> Result<(), Error> {
-        self.inner.set_goal(goal, capabilities)
-    }
-    fn localize(&mut self, frame: &Frame, out: &mut [f32]) -> Result<(), Error> {
-        self.inner.localize(frame, out)?;
-        out.iter_mut().for_each(|c| *c *= self.scale);
-        Ok(())
-    }
-    fn threshold(&self) -> f32 {
-        0.5
-    }
-}
+use sim_bridge::{Action, Backend};
 
 /// Runs the first `n` test episodes; returns (stops, successes).
 fn run(scale: f32, stop_threshold: Option<f32>, n: usize) -> (usize, usize) {
@@ -46,10 +24,9 @@ fn run(scale: f32, stop_threshold: Option<f32>, n: usize) -> (usize, usize) {
         stop_threshold,
         ..CowConfig::default()
     };
-    let localizer = Scaled {
-        inner: OracleLocalizer::new(),
-        scale,
-    };
+    let localizer = AlteredOracle::new(move |_: &_, out: &mut [f32]| {
+        out.iter_mut().for_each(|c| *c *= scale);
+    });
     let mut agent = CowAgent::new(config, Box::new(localizer));
     let (mut stops, mut successes) = (0, 0);
     for ep in &episodes {

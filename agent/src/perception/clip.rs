@@ -189,6 +189,36 @@ impl ClipModel {
         })
     }
 
+    /// Runs the image graph on `pixels` and hands `f` its output `output`
+    /// (row-major), after checking that it has `expected` values.
+    pub fn with_image_output<R>(
+        &mut self,
+        pixels: &Tensor<f32>,
+        output: &str,
+        expected: usize,
+        f: impl FnOnce(&[f32]) -> R,
+    ) -> Result<R, Error> {
+        let dir = &self.dir;
+        let session = self.image.as_mut().ok_or_else(|| Error::Bundle {
+            bundle: dir.display().to_string(),
+            message: "image graph was not loaded".to_string(),
+        })?;
+        let outputs = session
+            .run(ort::inputs!["pixel_values" => pixels])
+            .map_err(|e| run_error(dir, "image", &e))?;
+        let (_, values) = outputs[output]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| run_error(dir, "image", &e))?;
+        if values.len() != expected {
+            return Err(run_error(
+                dir,
+                "image",
+                &format!("{output} has {} values, expected {expected}", values.len()),
+            ));
+        }
+        Ok(f(values))
+    }
+
     /// The relevance session (present when loaded with [`GraphKind::Relevance`]).
     pub fn relevance_session(&mut self) -> Result<&mut Session, Error> {
         let dir = self.dir.display().to_string();

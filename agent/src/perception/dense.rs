@@ -16,7 +16,7 @@ use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
-use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
+use crate::perception::clip::{dot, ClipModel, GraphKind};
 use crate::perception::common::{prepare_frame, resolve_threshold, softmax_scaled};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::dense_geometry::{frame_box, regions, zoom_tiles};
@@ -28,8 +28,6 @@ use crate::Error;
 #[derive(Debug)]
 pub struct DenseLocalizer {
     model: ClipModel,
-    /// Bundle folder, for error messages.
-    dir: std::path::PathBuf,
     pre: Preprocessor,
     templates: TemplateSet,
     threshold: f32,
@@ -109,7 +107,6 @@ impl DenseLocalizer {
             zoom: config.dense_zoom,
             zoom_upsampler: GridUpsampler::default(),
             tile_values: Vec::new(),
-            dir: model.dir().to_path_buf(),
             model,
         })
     }
@@ -160,33 +157,22 @@ impl DenseLocalizer {
     ) -> Result<(), Error> {
         let m = self.model.manifest();
         let (n, d) = (m.patches(), m.embed_dim);
-        let dir = &self.dir;
-        let session = self.model.image_session()?;
-        let outputs = session
-            .run(ort::inputs!["pixel_values" => &self.pixels])
-            .map_err(|e| run_error(dir, "image", &e))?;
-        let (_, dense) = outputs["patch_embeddings"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(dir, "image", &e))?;
-        if dense.len() != n * d {
-            return Err(run_error(
-                dir,
-                "image",
-                &format!(
-                    "patch_embeddings has {} values, expected {}",
-                    dense.len(),
-                    n * d
-                ),
-            ));
-        }
-        for (g, p) in self.grid_values.iter_mut().zip(dense.chunks_exact(d)) {
-            for (l, c) in self.logits.iter_mut().zip(self.classes.chunks_exact(d)) {
-                *l = dot(p, c);
-            }
-            softmax_scaled(&mut self.logits, self.logit_scale);
-            *g = self.logits[0];
-        }
-        drop(outputs);
+        let (grid, logits, classes, scale) = (
+            &mut self.grid_values,
+            &mut self.logits,
+            &self.classes,
+            self.logit_scale,
+        );
+        self.model
+            .with_image_output(&self.pixels, "patch_embeddings", n * d, |dense| {
+                for (g, p) in grid.iter_mut().zip(dense.chunks_exact(d)) {
+                    for (l, c) in logits.iter_mut().zip(classes.chunks_exact(d)) {
+                        *l = dot(p, c);
+                    }
+                    softmax_scaled(logits, scale);
+                    *g = logits[0];
+                }
+            })?;
         if self.verify > 0.0 {
             self.verify_regions_of(frame, rect, geometry)?;
         }
@@ -243,29 +229,13 @@ impl DenseLocalizer {
                 .run(&frame.rgb, frame.width, frame.height, rect, data)?;
         }
         let d = self.model.manifest().embed_dim;
-        let dir = &self.dir;
-        let session = self.model.image_session()?;
-        let outputs = session
-            .run(ort::inputs!["pixel_values" => &self.crop_pixels])
-            .map_err(|e| run_error(dir, "image", &e))?;
-        let (_, emb) = outputs["image_embeddings"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(dir, "image", &e))?;
-        if emb.len() != d {
-            return Err(run_error(
-                dir,
-                "image",
-                &format!("image_embeddings has {} values, expected {d}", emb.len()),
-            ));
-        }
-        for (l, c) in self
-            .verify_logits
-            .iter_mut()
-            .zip(self.verify_classes.chunks_exact(d))
-        {
-            *l = dot(emb, c);
-        }
-        drop(outputs);
+        let (logits, classes) = (&mut self.verify_logits, &self.verify_classes);
+        self.model
+            .with_image_output(&self.crop_pixels, "image_embeddings", d, |emb| {
+                for (l, c) in logits.iter_mut().zip(classes.chunks_exact(d)) {
+                    *l = dot(emb, c);
+                }
+            })?;
         softmax_scaled(&mut self.verify_logits, self.crop_logit_scale);
         Ok(self.verify_logits[0])
     }

@@ -6,7 +6,7 @@ use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
-use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
+use crate::perception::clip::{dot, ClipModel, GraphKind};
 use crate::perception::common::{check_frame, resolve_threshold, softmax_scaled};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::preprocess::{Preprocessor, Rect};
@@ -16,8 +16,6 @@ use crate::Error;
 #[derive(Debug)]
 pub struct PatchLocalizer {
     model: ClipModel,
-    /// Bundle folder, for error messages.
-    dir: std::path::PathBuf,
     pre: Preprocessor,
     tiles: u32,
     templates: TemplateSet,
@@ -57,7 +55,6 @@ impl PatchLocalizer {
             goal: Vec::new(),
             probs: vec![0.0; n],
             rects: Vec::with_capacity(n),
-            dir: model.dir().to_path_buf(),
             model,
         })
     }
@@ -122,29 +119,13 @@ impl Localizer for PatchLocalizer {
         }
         let d = self.model.manifest().embed_dim;
         let scale = self.model.manifest().logit_scale;
-        let dir = &self.dir;
-        let session = self.model.image_session()?;
-        let outputs = session
-            .run(ort::inputs!["pixel_values" => &self.input])
-            .map_err(|e| run_error(dir, "image", &e))?;
-        let (_, emb) = outputs["image_embeddings"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(dir, "image", &e))?;
-        if emb.len() != n * d {
-            return Err(crate::perception::clip::run_error(
-                dir,
-                "image",
-                &format!(
-                    "image_embeddings has {} values, expected {}",
-                    emb.len(),
-                    n * d
-                ),
-            ));
-        }
-        for (p, e) in self.probs.iter_mut().zip(emb.chunks_exact(d)) {
-            *p = dot(e, &self.goal);
-        }
-        drop(outputs);
+        let (probs, goal) = (&mut self.probs, &self.goal);
+        self.model
+            .with_image_output(&self.input, "image_embeddings", n * d, |emb| {
+                for (p, e) in probs.iter_mut().zip(emb.chunks_exact(d)) {
+                    *p = dot(e, goal);
+                }
+            })?;
         softmax_scaled(&mut self.probs, scale);
         let w = frame.width as usize;
         for (rect, p) in tiles.iter().zip(&self.probs) {
