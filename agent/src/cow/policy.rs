@@ -47,6 +47,8 @@ struct Target {
 #[derive(Debug)]
 pub struct Policy {
     follow: FollowConfig,
+    /// Distance of one MoveAhead, metres (the source's action space).
+    move_step: f32,
     stop_distance: f32,
     evidence_min_frames: u16,
     patience: u32,
@@ -82,17 +84,22 @@ const IDLE_TURNS_BEFORE_RETRY: u32 = 12;
 /// How much farther than the stop distance an approach may end, and the
 /// goal may be seen for a Stop at its end (metres).
 const REACH_MARGIN: f32 = 0.3;
-/// How far one MoveAhead closes in on a goal seen just beyond the stop
-/// distance (metres; the embedded simulator's and CoW's step).
-const CLOSE_IN_STEP: f32 = 0.25;
 /// Blocked moves in a row that start a recovery.
 const FAILED_MOVES_BEFORE_RECOVERY: u32 = 3;
 
 impl Policy {
-    /// A policy for a new episode; `spins` turns of look-around first.
-    pub fn new(config: &CowConfig, follow: FollowConfig, spins: u32, episode_id: &str) -> Self {
+    /// A policy for a new episode; `spins` turns of look-around first;
+    /// `move_step` is the distance of one MoveAhead, metres.
+    pub fn new(
+        config: &CowConfig,
+        follow: FollowConfig,
+        move_step: f32,
+        spins: u32,
+        episode_id: &str,
+    ) -> Self {
         Policy {
             follow,
+            move_step,
             stop_distance: config.stop_distance,
             evidence_min_frames: config.evidence_min_frames.max(1),
             patience: config.target_patience.max(1),
@@ -338,7 +345,7 @@ impl Policy {
             return Some(action_of(m));
         }
         if let Some(d) = seen_at.filter(|d| *d <= self.reach()) {
-            if d > self.stop_distance && way_ahead_free(pose, map, CLOSE_IN_STEP) {
+            if d > self.stop_distance && way_ahead_free(pose, map, self.move_step) {
                 return Some(Action::MoveAhead);
             }
             return Some(Action::Stop);
