@@ -7,14 +7,14 @@ use sim_bridge::{Capabilities, Frame};
 /// The oracle with its confidence map altered by `alter` after each frame
 /// (scaled, blinded beyond a range, ...): a stand-in for a learned
 /// localizer with a known flaw. Threshold 0.5.
-pub struct AlteredOracle<F> {
+pub(crate) struct AlteredOracle<F> {
     inner: OracleLocalizer,
     alter: F,
 }
 
 impl<F: FnMut(&Frame, &mut [f32])> AlteredOracle<F> {
     /// The oracle followed by `alter(frame, confidence)`.
-    pub fn new(alter: F) -> Self {
+    pub(crate) fn new(alter: F) -> Self {
         AlteredOracle {
             inner: OracleLocalizer::new(),
             alter,
