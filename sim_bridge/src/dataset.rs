@@ -137,9 +137,10 @@ struct Meta<'a> {
     camera_height: f32,
 }
 
-/// `"a"` or `"an"` before `word`.
-fn article(word: &str) -> &'static str {
-    match word.chars().next() {
+/// `"a"` or `"an"` before `word` (by its first letter, any case: "an apple",
+/// "an Orange mug", "a TV"). CLIP's prompts and the dataset's captions share it.
+pub fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
         Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
         _ => "a",
     }

@@ -10,7 +10,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from cow_tools.train.data import IGNORE, patch_labels
-from cow_tools.train.vocab import EOT, SOT, build_tokenizer, encode, save
+from cow_tools.train.vocab import EOT, SOT, build_tokenizer, encode, fill, prompt, save
 
 
 def test_tokenizer_layout_and_ids(tmp_path: Path) -> None:
@@ -59,3 +59,16 @@ def test_patch_labels_prefer_objects_above_the_fraction() -> None:
 def test_patch_labels_reject_a_mask_that_does_not_split() -> None:
     with pytest.raises(ValueError, match="does not split"):
         patch_labels(np.zeros((5, 5), dtype=np.uint8), 2, np.zeros(3, dtype=bool))
+
+
+def test_prompts_take_the_goals_article_as_the_agent_does() -> None:
+    # the same cases as the Rust `templates::the_article_before_the_goal_follows_the_goal`
+    assert prompt("alarm clock") == "a photo of an alarm clock."
+    assert prompt("mug") == "a photo of a mug."
+    assert prompt("TV") == "a photo of a TV."
+    assert fill("a {} in a video game.", "apple") == "an apple in a video game."
+    assert fill("a bad photo of a {}.", "Orange") == "a bad photo of an Orange."
+    assert fill("a photo of the {}.", "apple") == "a photo of the apple."
+    assert fill("a toy {}.", "apple") == "a toy apple."
+    assert fill("itap of a {}.", "apple") == "itap of an apple."
+    assert fill("pizza {}", "oven") == "pizza oven"

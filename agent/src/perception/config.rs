@@ -58,7 +58,7 @@ impl LocalizerKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TemplateSet {
-    /// `"a photo of a {}."`.
+    /// `"a photo of a {}."` ("an" before a vowel: "a photo of an apple.").
     Single,
     /// The 80 ImageNet templates of the CLIP paper.
     Imagenet80,

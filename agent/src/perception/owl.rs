@@ -1,5 +1,5 @@
 //! OWL-ViT (CoW's best localizer): open-vocabulary detection with the goal
-//! as the text query (CoW's single prompt "a photo of a {}.").
+//! as the text query (CoW's single prompt "a photo of a {}.", "an" before a vowel).
 //!
 //! The bundle (manifest kind `"owlvit"`, written by `cow-export owlvit`) has
 //! a text graph, run once per goal, and an image graph returning per patch a

@@ -41,15 +41,10 @@ from cow_tools.clip_config import ClipConfig
 from cow_tools.train import data as ds
 from cow_tools.train import model as mdl
 from cow_tools.train import schedule, vocab
+from cow_tools.train.vocab import prompt
 
-TEMPLATE = "a photo of a {}."
 BACKGROUND_PROMPTS = ["background", "wall", "floor", "ceiling", "door", "window", "furniture", "room"]
 DENSE_SCALE = 100.0
-
-
-def prompt(word: str) -> str:
-    """CoW's single template applied to ``word`` (as the Rust localizers do)."""
-    return TEMPLATE.replace("{}", word)
 
 
 class Trainer:

@@ -32,6 +32,32 @@ BASE_WORDS = (
 
 _WORD = re.compile(r"\w+|[^\w\s]+")
 
+#: CoW's single prompt template (``agent/src/perception/templates.rs``).
+TEMPLATE = "a photo of a {}."
+
+
+def article(word: str) -> str:
+    """``"an"`` before a word beginning with a vowel letter, else ``"a"`` (the Rust
+    ``sim_bridge::dataset::article``)."""
+    return "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+
+
+def fill(template: str, word: str) -> str:
+    """``template`` with its first ``{}`` replaced by ``word``; a word "a" right before the slot
+    takes the word's article, as the Rust ``templates::fill`` does ("a photo of an apple.")."""
+    slot = template.find("{}")
+    if slot < 0:
+        return template
+    head, tail = template[:slot], template[slot + 2 :]
+    if head.endswith("a ") and (len(head) == 2 or head[-3] == " "):
+        head = head[:-2] + article(word) + " "
+    return head + word + tail
+
+
+def prompt(word: str) -> str:
+    """CoW's single template filled with ``word`` (as the Rust localizers do)."""
+    return fill(TEMPLATE, word)
+
 
 def words_of(texts: Iterable[str]) -> set[str]:
     """The lower-cased words and punctuation runs of ``texts`` (as the tokenizer splits them)."""

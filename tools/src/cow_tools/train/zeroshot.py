@@ -1,6 +1,7 @@
 """Zero-shot classification accuracy of an exported bundle (ONNX Runtime, no torch) on the goal
 crops of a ``cow sim dataset`` folder: each crop is classified among the prompts
-"a photo of a {category}." of the goal categories present.
+"a photo of a {category}." (article by the category's first letter, as the agent's prompts) of the
+goal categories present.
 
     python -m cow_tools.train.zeroshot --bundle models/cow-embedded --data DIR
 """
@@ -18,7 +19,7 @@ from tokenizers import Tokenizer
 
 from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD
 from cow_tools.train import data as ds
-from cow_tools.train.vocab import encode
+from cow_tools.train.vocab import encode, prompt
 
 
 def accuracy(bundle: Path, root: Path) -> dict[str, float | int]:
@@ -28,7 +29,7 @@ def accuracy(bundle: Path, root: Path) -> dict[str, float | int]:
     crops = [c for c in ds.read_jsonl(root / "crops.jsonl") if c["is_goal"]]
     words = sorted({str(c["words"]) for c in crops})
     tok = Tokenizer.from_file(str(bundle / "tokenizer.json"))
-    ids = np.array([encode(tok, f"a photo of a {w}.", ctx) for w in words], dtype=np.int64)
+    ids = np.array([encode(tok, prompt(w), ctx) for w in words], dtype=np.int64)
     text = ort.InferenceSession(str(bundle / "text.onnx")).run(None, {"input_ids": ids})[0]
     image = ort.InferenceSession(str(bundle / "image.onnx"))
     mean = np.array(OPENAI_MEAN, dtype=np.float32).reshape(1, 3, 1, 1)
