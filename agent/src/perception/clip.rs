@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ort::session::Session;
+use ort::session::{Session, SessionOutputs};
 use ort::value::Tensor;
 
 use crate::perception::config::{RuntimeConfig, TemplateSet};
@@ -148,19 +148,13 @@ impl ClipModel {
             .text
             .run(ort::inputs!["input_ids" => input])
             .map_err(|e| run_error(&self.dir, "text", &e))?;
-        let (_, data) = outputs["text_embeddings"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(&self.dir, "text", &e))?;
-        if data.len() != texts.len() * d {
-            return Err(Error::Bundle {
-                bundle: self.dir.display().to_string(),
-                message: format!(
-                    "text.onnx returned {} values for {} prompts of dimension {d}",
-                    data.len(),
-                    texts.len()
-                ),
-            });
-        }
+        let data = output_values(
+            &outputs,
+            &self.dir,
+            "text",
+            "text_embeddings",
+            texts.len() * d,
+        )?;
         Ok(data.to_vec())
     }
 
@@ -206,17 +200,7 @@ impl ClipModel {
         let outputs = session
             .run(ort::inputs!["pixel_values" => pixels])
             .map_err(|e| run_error(dir, "image", &e))?;
-        let (_, values) = outputs[output]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(dir, "image", &e))?;
-        if values.len() != expected {
-            return Err(run_error(
-                dir,
-                "image",
-                &format!("{output} has {} values, expected {expected}", values.len()),
-            ));
-        }
-        Ok(f(values))
+        Ok(f(output_values(&outputs, dir, "image", output, expected)?))
     }
 
     /// The relevance session (present when loaded with [`GraphKind::Relevance`]).
@@ -240,6 +224,31 @@ pub fn run_error(dir: &Path, graph: &str, e: &dyn std::fmt::Display) -> Error {
         bundle: dir.display().to_string(),
         message: format!("running {graph}.onnx: {e}"),
     }
+}
+
+/// The `f32` values of output `name` of a run of `graph` (bundle `dir`),
+/// checked to number `expected`: the output check of every localizer.
+pub fn output_values<'a>(
+    outputs: &'a SessionOutputs<'_>,
+    dir: &Path,
+    graph: &str,
+    name: &str,
+    expected: usize,
+) -> Result<&'a [f32], Error> {
+    let value = outputs
+        .get(name)
+        .ok_or_else(|| run_error(dir, graph, &format!("no output named {name}")))?;
+    let (_, values) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| run_error(dir, graph, &e))?;
+    if values.len() != expected {
+        return Err(run_error(
+            dir,
+            graph,
+            &format!("{name} has {} values, expected {expected}", values.len()),
+        ));
+    }
+    Ok(values)
 }
 
 /// The file of `spec` that `factory`'s precision asks for: fp16, int8 or

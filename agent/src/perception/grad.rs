@@ -9,7 +9,7 @@ use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
-use crate::perception::clip::{run_error, ClipModel, GraphKind};
+use crate::perception::clip::{output_values, run_error, ClipModel, GraphKind};
 use crate::perception::common::{prepare_frame, resolve_threshold};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::grid::GridUpsampler;
@@ -97,16 +97,7 @@ impl Localizer for GradLocalizer {
         let outputs = session
             .run(ort::inputs!["pixel_values" => &self.pixels, "text_embedding" => &self.text])
             .map_err(|e| run_error(dir, "relevance", &e))?;
-        let (_, rel) = outputs["relevance"]
-            .try_extract_tensor::<f32>()
-            .map_err(|e| run_error(dir, "relevance", &e))?;
-        if rel.len() != n {
-            return Err(run_error(
-                dir,
-                "relevance",
-                &format!("relevance has {} values, expected {n}", rel.len()),
-            ));
-        }
+        let rel = output_values(&outputs, dir, "relevance", "relevance", n)?;
         for (g, r) in self.grid_values.iter_mut().zip(rel) {
             *g = (r * self.scale).clamp(0.0, 1.0);
         }

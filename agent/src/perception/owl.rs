@@ -18,7 +18,7 @@ use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
-use crate::perception::clip::{dot, run_error, ClipModel, GraphKind};
+use crate::perception::clip::{dot, output_values, run_error, ClipModel, GraphKind};
 use crate::perception::common::{prepare_frame, resolve_threshold};
 use crate::perception::config::{LocalizerConfig, TemplateSet};
 use crate::perception::preprocess::{InputGeometry, Preprocessor};
@@ -221,19 +221,7 @@ impl Localizer for OwlLocalizer {
         let outputs = session
             .run(ort::inputs!["pixel_values" => &self.pixels])
             .map_err(|e| run_error(dir, "image", &e))?;
-        let extract = |name: &str, len: usize| -> Result<&[f32], Error> {
-            let (_, v) = outputs[name]
-                .try_extract_tensor::<f32>()
-                .map_err(|e| run_error(dir, "image", &e))?;
-            if v.len() != len {
-                return Err(run_error(
-                    dir,
-                    "image",
-                    &format!("{name} has {} values, expected {len}", v.len()),
-                ));
-            }
-            Ok(v)
-        };
+        let extract = |name: &str, len: usize| output_values(&outputs, dir, "image", name, len);
         let class_embeddings = extract("class_embeddings", n * d)?;
         let shift = extract("logit_shift", n)?;
         let scale = extract("logit_scale", n)?;
