@@ -45,6 +45,12 @@ pub struct MapConfig {
     /// frames. In one frame a cell counts at most once, and an obstacle point
     /// beats floor points and clearing rays. `u16::MAX` makes obstacles permanent.
     pub clear_ratio: u16,
+    /// Free frames a collision mark ([`crate::OccupancyMap::mark_obstacle`])
+    /// outlasts on top of what `clear_ratio` asks: whatever blocked a move
+    /// and the depth camera does not show (too low, too thin, the simulator's
+    /// coarser navigation mesh) would otherwise be seen "free" again within
+    /// a few frames, and the agent would walk into it again and again.
+    pub collision_persistence: u16,
     /// Goal confidence at or above which a cell holds goal evidence (CoW: 0.9
     /// after the localizer's own threshold).
     pub goal_threshold: f32,
@@ -64,6 +70,7 @@ impl Default for MapConfig {
             proximity_radius: 0.375,
             proximity_weight: 2.0,
             clear_ratio: 4,
+            collision_persistence: 60,
             goal_threshold: 0.9,
         }
     }

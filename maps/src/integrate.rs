@@ -245,6 +245,7 @@ mod tests {
     use crate::camera::world_from_camera;
     use crate::config::MapConfig;
     use crate::layers::CellState;
+    use crate::pose::Pose2;
     use nalgebra::Point2;
 
     const CAM_H: f32 = 0.8658;
@@ -405,7 +406,46 @@ mod tests {
         }
         m.mark_obstacle(p);
         assert_eq!(m.state(Cell::new(2, 2)), CellState::Occupied);
-        assert_eq!(m.counts(Cell::new(2, 2)), (8, 30));
+        // clear_ratio 4, persistence 60: hits = (30 + 60) / 4 + 1 = 23.
+        assert_eq!(m.counts(Cell::new(2, 2)), (23, 30));
+    }
+
+    #[test]
+    fn collision_mark_outlasts_its_persistence_in_free_views_then_clears() {
+        let mut m = map();
+        let p = Point2::new(0.3, 0.3); // cell (2, 2)
+        m.mark_obstacle(p);
+        // hits = 60 / 4 + 1 = 16: occupied while misses < 16 * 4 = 64.
+        assert_eq!(m.counts(Cell::new(2, 2)), (16, 0));
+        for _ in 0..63 {
+            m.mark_free(p);
+        }
+        assert_eq!(m.state(Cell::new(2, 2)), CellState::Occupied);
+        m.mark_free(p);
+        assert_eq!(m.state(Cell::new(2, 2)), CellState::Free);
+    }
+
+    #[test]
+    fn a_blocked_move_marks_ahead_then_across_the_agents_width_when_blocked_again() {
+        let mut m = map();
+        // Facing +y from (0.06, 0.06): 0.305 m ahead is (0.06, 0.365), cell (0, 2).
+        let pose = Pose2::new(0.06, 0.06, std::f32::consts::FRAC_PI_2);
+        assert_eq!(m.mark_blocked_move(&pose, 0.305), 1);
+        assert_eq!(m.state(Cell::new(0, 2)), CellState::Occupied);
+        assert_eq!(m.state(Cell::new(-1, 2)), CellState::Unknown);
+        assert_eq!(m.state(Cell::new(1, 2)), CellState::Unknown);
+        // Blocked again at the same spot: one cell to either side too
+        // (left of +y is -x).
+        assert_eq!(m.mark_blocked_move(&pose, 0.305), 3);
+        for x in -1..=1 {
+            assert_eq!(
+                m.state(Cell::new(x, 2)),
+                CellState::Occupied,
+                "cell ({x}, 2)"
+            );
+        }
+        assert_eq!(m.state(Cell::new(0, 1)), CellState::Unknown);
+        assert_eq!(m.state(Cell::new(0, 3)), CellState::Unknown);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::config::MapConfig;
 use crate::error::Error;
 use crate::extent::Extent;
 use crate::layers::{CellState, Layers};
+use crate::pose::Pose2;
 
 /// Re-used buffers of one integration.
 #[derive(Debug, Clone, Default)]
@@ -216,19 +217,42 @@ impl OccupancyMap {
 
     /// Records an obstacle at world point `p` (metres), e.g. in front of the
     /// agent after a failed `MoveAhead`. Collision evidence is trusted over
-    /// free views: the cell becomes occupied whatever its miss count (its
-    /// hits are raised to just above `misses / clear_ratio`).
+    /// free views: the cell becomes occupied whatever its miss count, and
+    /// stays so for `collision_persistence` more free frames (its hits are
+    /// raised to just above `(misses + collision_persistence) / clear_ratio`).
     pub fn mark_obstacle(&mut self, p: Point2<f32>) {
         let c = self.cell_of(p);
         self.observe_cell(c, true);
         if let Some(i) = self.extent.index(c) {
             let ratio = self.cfg.clear_ratio.max(1);
-            let need = self.layers.misses[i] / ratio + 1;
+            let misses = self.layers.misses[i].saturating_add(self.cfg.collision_persistence);
+            let need = (misses / ratio).saturating_add(1);
             if self.layers.hits[i] < need {
                 self.layers.hits[i] = need;
                 self.refresh_state(i);
             }
         }
+    }
+
+    /// Records what a blocked forward move tells (something the depth camera
+    /// does not show, too low or too thin, stands `reach` metres ahead of
+    /// `pose`): an obstacle there ([`OccupancyMap::mark_obstacle`]). Blocked
+    /// again where the map already holds an obstacle, the way around passed
+    /// too close, so the cells one to either side are marked too, across
+    /// the agent's width. Returns the cells marked.
+    pub fn mark_blocked_move(&mut self, pose: &Pose2, reach: f32) -> usize {
+        let (c, s) = (pose.yaw.cos(), pose.yaw.sin());
+        let ahead = Point2::new(pose.x + reach * c, pose.y + reach * s);
+        let again = self.state(self.cell_of(ahead)) == CellState::Occupied;
+        self.mark_obstacle(ahead);
+        if !again {
+            return 1;
+        }
+        let cs = self.cfg.cell_size;
+        for side in [-cs, cs] {
+            self.mark_obstacle(Point2::new(ahead.x - side * s, ahead.y + side * c));
+        }
+        3
     }
 
     /// Records free space at world point `p` (metres), e.g. the floor under

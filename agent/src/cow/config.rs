@@ -41,6 +41,8 @@ pub struct MapSettings {
     pub proximity_weight: f32,
     /// An occupied cell becomes free again once seen free this many times per obstacle sighting.
     pub clear_ratio: u16,
+    /// A cell marked by a blocked MoveAhead stays occupied for this many more free sightings.
+    pub collision_persistence: u16,
 }
 
 impl Default for MapSettings {
@@ -57,6 +59,7 @@ impl Default for MapSettings {
             proximity_radius: m.proximity_radius,
             proximity_weight: m.proximity_weight,
             clear_ratio: m.clear_ratio,
+            collision_persistence: m.collision_persistence,
         }
     }
 }
@@ -75,6 +78,7 @@ impl MapSettings {
             proximity_radius: self.proximity_radius,
             proximity_weight: self.proximity_weight,
             clear_ratio: self.clear_ratio,
+            collision_persistence: self.collision_persistence,
             goal_threshold,
             ..maps::MapConfig::default()
         }

@@ -16,7 +16,6 @@ use maps::{
     FollowConfig, FrontierConfig, FrontierFinder, FrontierMemory, OccupancyMap, PinholeCamera,
     PlanConfig, Planner, Pose2,
 };
-use nalgebra::Point2;
 use sim_bridge::{Action, EpisodeResult, Observation};
 
 pub use config::{CowConfig, MapSettings, PoseSource};
@@ -272,13 +271,10 @@ impl Agent for CowAgent {
                 )
                 .map_err(|e| Error::Observation(e.to_string()))?;
             if st.pose.last_move_failed() {
-                // Something blocks the way that depth did not show (too low,
-                // too thin): put it in the map so the planner goes around.
-                let ahead = Point2::new(
-                    pose.x + (0.18 + st.map.cell_size()) * pose.yaw.cos(),
-                    pose.y + (0.18 + st.map.cell_size()) * pose.yaw.sin(),
-                );
-                st.map.mark_obstacle(ahead);
+                // Something blocks the way that depth did not show: put it
+                // in the map so the planner goes around.
+                let reach = self.config.map.agent_radius + st.map.cell_size();
+                st.map.mark_blocked_move(&pose, reach);
             }
             let agent_cell = st.map.cell_of(pose.point());
             cost.map_ms = ms(t);

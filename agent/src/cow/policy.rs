@@ -163,6 +163,17 @@ impl Policy {
         if action == Action::Stop {
             self.mode = Mode::Stopped;
         }
+        tracing::debug!(
+            step = self.step,
+            x = pose.x,
+            y = pose.y,
+            yaw = pose.yaw,
+            ?seen_at,
+            mode = ?self.mode,
+            goal = ?self.goal_target.map(|t| (t.point.x, t.point.y)),
+            ?action,
+            "decision"
+        );
         action
     }
 
