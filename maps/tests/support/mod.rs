@@ -307,8 +307,7 @@ impl Explorer {
         };
         if !ok {
             self.collisions += 1;
-            let ahead = Point2::new(p.x + 0.3 * p.yaw.cos(), p.y + 0.3 * p.yaw.sin());
-            self.map.mark_obstacle(ahead);
+            self.map.mark_blocked_move(&p, 0.3);
         }
         self.pose.apply(motion, ok);
     }
