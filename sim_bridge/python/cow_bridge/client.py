@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,8 @@ import zmq
 from cow_bridge.protocol import (
     BridgeTimeoutError,
     Observation,
+    Point,
+    Pose,
     ProtocolError,
     Reply,
     decode_reply,
@@ -54,12 +57,30 @@ class Client:
         socket.connect(self.endpoint)
         return socket
 
-    def request(self, kind: str, episode_id: str | None = None, action: str | None = None) -> Reply:
+    def request(
+        self,
+        kind: str,
+        episode_id: str | None = None,
+        action: str | None = None,
+        pose: Pose | None = None,
+        source: Point | None = None,
+        targets: Sequence[Point] | None = None,
+        object_type: str | None = None,
+    ) -> Reply:
         """Sends one request lazy-pirate style and returns the decoded reply
         (raising :class:`~cow_bridge.protocol.RemoteError` for an error reply)."""
         request_id = self._next_id
         self._next_id += 1
-        parts = encode_request(kind, request_id, episode_id=episode_id, action=action)
+        parts = encode_request(
+            kind,
+            request_id,
+            episode_id=episode_id,
+            action=action,
+            pose=pose,
+            source=source,
+            targets=targets,
+            object_type=object_type,
+        )
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             try:
@@ -121,6 +142,38 @@ class Client:
             self.request("episode_result"), "episode_result"
         ).body["result"]
         return result
+
+    def set_pose(self, pose: Pose) -> Observation:
+        """Test worlds only: places the agent before the episode's first action
+        (the pose becomes the start) and returns the observation from there."""
+        return self._observation(self.request("set_pose", pose=pose))
+
+    def geodesic_distance(self, source: Point, targets: Sequence[Point]) -> float | None:
+        """Test worlds only: the walkable distance (metres) from ``source`` to the
+        nearest of ``targets`` in the running episode's scene; ``None`` if unreachable."""
+        reply = self._expect(
+            self.request("geodesic_distance", source=source, targets=targets), "distance"
+        )
+        distance: float | None = reply.body["distance"]
+        return distance
+
+    def shortest_path(self, source: Point, object_type: str) -> list[Point]:
+        """Test worlds only: the corners of a shortest walkable path from ``source``
+        to the nearest success point of ``object_type`` (``source`` first; empty if
+        none is reachable)."""
+        reply = self._expect(
+            self.request("shortest_path", source=source, object_type=object_type), "path"
+        )
+        points: list[Point] = reply.body["points"]
+        return points
+
+    def objects(self) -> list[dict[str, Any]]:
+        """Test worlds only: the scene's objects seen from the current pose
+        (``id``, ``object_type``, ``position``, ``distance``, ``pixels``, ``visible``)."""
+        objects: list[dict[str, Any]] = self._expect(self.request("objects"), "objects").body[
+            "objects"
+        ]
+        return objects
 
     def close(self) -> None:
         """Asks the server to end its serve loop (it replies ``ok`` first)."""

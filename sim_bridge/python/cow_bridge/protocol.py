@@ -36,15 +36,46 @@ ERROR_CODES = (
     "bad_depth",
     "unknown_episode",
     "no_episode",
+    "bad_pose",
     "internal",
 )
 """Stable error codes of error replies."""
 
-REQUEST_TYPES = ("hello", "list_episodes", "reset", "step", "episode_result", "close")
-"""Wire types of requests."""
+REQUEST_TYPES = (
+    "hello",
+    "list_episodes",
+    "reset",
+    "step",
+    "episode_result",
+    "close",
+    "set_pose",
+    "geodesic_distance",
+    "shortest_path",
+    "objects",
+)
+"""Wire types of requests (the last four are the test-world requests, PROTOCOL.md section 3)."""
 
-REPLY_TYPES = ("capabilities", "episodes", "observation", "episode_result", "ok", "error")
+TEST_WORLD_REQUESTS = ("set_pose", "geodesic_distance", "shortest_path", "objects")
+"""Requests only a server announcing ``capabilities.test_world`` answers."""
+
+REPLY_TYPES = (
+    "capabilities",
+    "episodes",
+    "observation",
+    "episode_result",
+    "ok",
+    "error",
+    "distance",
+    "path",
+    "objects",
+)
 """Wire types of replies."""
+
+MAX_GEODESIC_TARGETS = 65_536
+"""Most target points of one ``geodesic_distance`` request."""
+
+Point = tuple[float, float, float]
+"""A position ``(x, y, z)`` in the world frame, metres."""
 
 Part = bytes | bytearray | memoryview
 """One message part (pass ``zmq.Frame.buffer`` for frames received with ``copy=False``)."""
@@ -122,6 +153,10 @@ class Request:
     id: int
     episode_id: str | None = None
     action: str | None = None
+    pose: Pose | None = None
+    source: Point | None = None
+    targets: list[Point] | None = None
+    object_type: str | None = None
 
 
 @dataclass
@@ -204,13 +239,23 @@ def _field(header: Mapping[str, Any], name: str, kind: type, what: str) -> Any:
 # ---------------------------------------------------------------- requests
 
 
+def _xyz(p: Point) -> dict[str, float]:
+    return {"x": float(p[0]), "y": float(p[1]), "z": float(p[2])}
+
+
 def encode_request(
     kind: str,
     request_id: int,
     episode_id: str | None = None,
     action: str | None = None,
+    pose: Pose | None = None,
+    source: Point | None = None,
+    targets: Sequence[Point] | None = None,
+    object_type: str | None = None,
 ) -> list[bytes]:
-    """Encodes a request (one part). ``reset`` needs ``episode_id``, ``step`` an ``action``."""
+    """Encodes a request (one part). ``reset`` needs ``episode_id``, ``step`` an ``action``,
+    ``set_pose`` a ``pose``, ``geodesic_distance`` a ``source`` and ``targets``,
+    ``shortest_path`` a ``source`` and an ``object_type``."""
     if kind not in REQUEST_TYPES:
         raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
     body: dict[str, Any] = {}
@@ -222,7 +267,39 @@ def encode_request(
         if action not in ACTIONS:
             raise ProtocolError("unknown_action", f"unknown action {action!r}")
         body["action"] = action
+    if kind == "set_pose":
+        if pose is None:
+            raise _malformed("set_pose needs a pose")
+        body["pose"] = vars(pose)
+    if kind == "geodesic_distance":
+        if source is None or not targets:
+            raise _malformed("geodesic_distance needs a source and at least one target")
+        body["from"] = _xyz(source)
+        body["to"] = [_xyz(t) for t in targets]
+    if kind == "shortest_path":
+        if source is None or object_type is None:
+            raise _malformed("shortest_path needs a source and an object_type")
+        body["from"] = _xyz(source)
+        body["object_type"] = object_type
     return [_header(kind, request_id, body)]
+
+
+def _point(raw: object, what: str) -> Point:
+    if not isinstance(raw, dict):
+        raise _malformed(f"{what} is {raw!r}, expected an object with x, y, z")
+    values = [_field(raw, k, float, what) for k in ("x", "y", "z")]
+    if not all(math.isfinite(v) for v in values):
+        raise _malformed(f"{what} {values} is not finite")
+    return (float(values[0]), float(values[1]), float(values[2]))
+
+
+def _pose(raw: object, what: str) -> Pose:
+    if not isinstance(raw, dict):
+        raise _malformed(f"{what} is {raw!r}, expected an object")
+    values = [_field(raw, k, float, what) for k in ("x", "y", "z", "yaw")]
+    if not all(math.isfinite(v) for v in values):
+        raise _malformed(f"{what} {values} is not finite")
+    return Pose(*(float(v) for v in values))
 
 
 def decode_request(parts: Sequence[Part]) -> Request:
@@ -244,6 +321,19 @@ def decode_request(parts: Sequence[Part]) -> Request:
         if action not in ACTIONS:
             raise ProtocolError("unknown_action", f"unknown action {action!r}")
         request.action = action
+    if kind == "set_pose":
+        request.pose = _pose(_field(header, "pose", dict, "set_pose header"), "pose")
+    if kind == "geodesic_distance":
+        request.source = _point(_field(header, "from", dict, "geodesic_distance header"), "from")
+        to = _field(header, "to", list, "geodesic_distance header")
+        if not 1 <= len(to) <= MAX_GEODESIC_TARGETS:
+            raise _malformed(
+                f"geodesic_distance has {len(to)} targets, expected 1 to {MAX_GEODESIC_TARGETS}"
+            )
+        request.targets = [_point(t, "target") for t in to]
+    if kind == "shortest_path":
+        request.source = _point(_field(header, "from", dict, "shortest_path header"), "from")
+        request.object_type = _field(header, "object_type", str, "shortest_path header")
     return request
 
 
@@ -339,14 +429,7 @@ def decode_observation(header: Mapping[str, Any], parts: Sequence[Part]) -> Obse
                 f"{s['dtype']}"
             )
     pose_raw = header.get("pose")
-    pose = None
-    if pose_raw is not None:
-        if not isinstance(pose_raw, dict):
-            raise _malformed(f"pose is {pose_raw!r}, expected an object")
-        values = [_field(pose_raw, k, float, "pose") for k in ("x", "y", "z", "yaw")]
-        if not all(math.isfinite(v) for v in values):
-            raise _malformed(f"pose {values} is not finite")
-        pose = Pose(*(float(v) for v in values))
+    pose = None if pose_raw is None else _pose(pose_raw, "pose")
     last_action = header.get("last_action")
     if last_action is not None and last_action not in ACTIONS:
         raise ProtocolError("unknown_action", f"unknown action {last_action!r}")
@@ -389,6 +472,8 @@ _REPLY_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     "episode_result": (("result", dict),),
     "ok": (),
     "error": (("code", str), ("message", str)),
+    "objects": (("objects", list),),
+    "path": (("points", list),),
 }
 
 
@@ -399,6 +484,17 @@ def decode_reply(parts: Sequence[Part]) -> Reply:
     header, kind, request_id = parse_header(parts[0])
     if kind == "observation":
         return Reply(kind, request_id, observation=decode_observation(header, parts))
+    if kind == "distance":
+        if len(parts) != 1:
+            raise _malformed(f"'distance' reply has {len(parts)} parts, expected 1")
+        if "distance" not in header:
+            raise _malformed("'distance' header: missing field `distance`")
+        d = header["distance"]
+        if d is not None and (
+            not isinstance(d, (int, float)) or isinstance(d, bool) or not math.isfinite(d) or d < 0
+        ):
+            raise _malformed(f"distance is {d!r}, expected a finite number >= 0 or null")
+        return Reply(kind, request_id, body={"distance": None if d is None else float(d)})
     if kind not in _REPLY_FIELDS:
         raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
     if len(parts) != 1:
@@ -406,4 +502,6 @@ def decode_reply(parts: Sequence[Part]) -> Reply:
     body = {
         name: _field(header, name, kind_, f"{kind!r} header") for name, kind_ in _REPLY_FIELDS[kind]
     }
+    if kind == "path":
+        body["points"] = [_point(p, "path point") for p in body["points"]]
     return Reply(kind, request_id, body=body)

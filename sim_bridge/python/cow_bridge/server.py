@@ -1,0 +1,221 @@
+"""The protocol v1 serve loop: a ZeroMQ REP socket in front of a :class:`Backend`.
+
+The Python twin of the Rust ``sim_bridge::server``, shared by every Python
+bridge (Habitat, RoboTHOR) and the robot node. It answers every request, good
+or bad: a bad request or a failing backend call gets a typed error reply, is
+logged, and the loop goes on. A backend raises :class:`ProtocolError` with a
+wire code (``unknown_episode``, ``no_episode``, ...) for a bad request; any
+other exception becomes an ``internal`` error reply. The loop ends on a
+``close`` request (after replying ``ok``) or when the stop event is set
+(checked every poll interval).
+
+A retried request (same id and same header bytes as the previous one, as a
+lazy-pirate client sends after a timeout) is answered from the cached
+previous reply instead of being executed again, so a slow ``step`` is never
+applied twice. Messages larger than ``max_message_bytes`` are dropped by
+ZeroMQ itself (``ZMQ_MAXMSGSIZE``) before they reach Python.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import zmq
+
+from cow_bridge.protocol import (
+    Observation,
+    Part,
+    ProtocolError,
+    Request,
+    decode_request,
+    encode_error,
+    encode_observation,
+    encode_reply,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 16 << 20
+"""Largest request message accepted (requests are small JSON headers)."""
+
+
+class Backend(Protocol):
+    """What a bridge implements: the world behind the server.
+
+    Every method raises :class:`ProtocolError` with a wire code for bad input
+    (an unknown episode id, a ``step`` before ``reset``) and never leaves the
+    backend unusable: the server keeps serving after an error.
+    """
+
+    def hello(self) -> dict[str, Any]:
+        """Capabilities announced by ``hello`` (PROTOCOL.md section 4)."""
+        ...
+
+    def list_episodes(self) -> list[dict[str, Any]]:
+        """The episodes this backend can run, in a stable order."""
+        ...
+
+    def reset(self, episode_id: str) -> Observation:
+        """Starts the episode with this id and returns its first observation."""
+        ...
+
+    def step(self, action: str) -> Observation:
+        """Applies one action (a wire name) to the running episode."""
+        ...
+
+    def episode_result(self) -> dict[str, Any]:
+        """Ground truth of the running (or just finished) episode."""
+        ...
+
+
+@dataclass
+class ServeStats:
+    """Counters of one :meth:`Server.serve` run."""
+
+    requests: int = 0
+    errors: int = 0
+    replays: int = 0
+    resets: int = 0
+    steps: int = 0
+
+
+class Dispatcher:
+    """Turns request messages into reply parts by calling the backend; owns the
+    replay cache and the counters. Socket-free, so it is testable alone."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.stats = ServeStats()
+        self._last: tuple[int, bytes, list[Part]] | None = None
+
+    def respond(self, parts: list[Part]) -> tuple[list[Part], bool]:
+        """Answers one request message; returns the reply parts and whether the
+        serve loop should end (after a ``close``)."""
+        self.stats.requests += 1
+        first = bytes(parts[0]) if parts else b""
+        try:
+            request = decode_request(parts)
+        except ProtocolError as e:
+            return self._fail(_peek_id(first), e.code, e.message, "bad request"), False
+        if self._last is not None and self._last[0] == request.id and self._last[1] == first:
+            self.stats.replays += 1
+            log.debug("replaying the cached reply to retried request %d", request.id)
+            return self._last[2], False
+        try:
+            reply = self._execute(request)
+        except ProtocolError as e:
+            return self._fail(request.id, e.code, e.message, request.kind), False
+        except Exception as e:  # the backend is foreign code: keep serving
+            log.exception("%s failed in the backend", request.kind)
+            return self._fail(request.id, "internal", f"{type(e).__name__}: {e}", None), False
+        self._last = (request.id, first, reply)
+        return reply, request.kind == "close"
+
+    def _execute(self, request: Request) -> list[Part]:
+        b = self.backend
+        kind = request.kind
+        if kind in ("reset", "step"):
+            if kind == "reset":
+                obs = b.reset(str(request.episode_id))
+                self.stats.resets += 1
+            else:
+                obs = b.step(str(request.action))
+                self.stats.steps += 1
+            return _encoded(kind, lambda: encode_observation(obs, request.id))
+        body: dict[str, Any]
+        if kind == "hello":
+            reply, body = "capabilities", {"capabilities": b.hello()}
+        elif kind == "list_episodes":
+            reply, body = "episodes", {"episodes": b.list_episodes()}
+        elif kind == "episode_result":
+            reply, body = "episode_result", {"result": b.episode_result()}
+        elif kind == "close":
+            reply, body = "ok", {}
+        else:
+            raise ProtocolError(
+                "unknown_type", f"{kind!r} is a test-world request; this server is no test world"
+            )
+        return _encoded(kind, lambda: list(encode_reply(reply, request.id, body)))
+
+    def _fail(
+        self, request_id: int | None, code: str, message: str, what: str | None
+    ) -> list[Part]:
+        self.stats.errors += 1
+        if what is not None:
+            log.warning("%s (id %s): %s: %s", what, request_id, code, message)
+        return list(encode_error(request_id, code, message))
+
+
+def _encoded(kind: str, encode: Callable[[], list[Part]]) -> list[Part]:
+    """Runs ``encode``; a reply the wire cannot carry (NaN in a distance, a frame
+    whose arrays disagree) is the backend's fault: an ``internal`` error."""
+    try:
+        return encode()
+    except ProtocolError as e:
+        raise RuntimeError(f"the server cannot encode its reply to {kind!r}: {e.message}") from e
+
+
+def _peek_id(raw: bytes) -> int | None:
+    """The request id of a header that failed to decode, if it can be read
+    (a request of another version still gets its id echoed)."""
+    try:
+        header = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    rid = header.get("id") if isinstance(header, dict) else None
+    if isinstance(rid, int) and not isinstance(rid, bool) and 0 <= rid < 1 << 53:
+        return rid
+    return None
+
+
+class Server:
+    """A protocol v1 server bound to one endpoint (``tcp://127.0.0.1:5560``,
+    ``tcp://127.0.0.1:*`` for a free port, ``ipc://...``)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        bind: str,
+        context: zmq.Context[zmq.Socket[bytes]] | None = None,
+        poll_ms: int = 100,
+        max_message_bytes: int = MAX_REQUEST_BYTES,
+    ) -> None:
+        self._ctx = context or zmq.Context.instance()
+        self._socket = self._ctx.socket(zmq.REP)
+        self._socket.setsockopt(zmq.LINGER, 1000)
+        self._socket.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
+        self._socket.bind(bind)
+        last = self._socket.getsockopt(zmq.LAST_ENDPOINT)
+        self.endpoint = last.decode() if isinstance(last, bytes) and last else bind
+        self.dispatcher = Dispatcher(backend)
+        self.poll_ms = poll_ms
+        log.info("protocol v1 server bound at %s", self.endpoint)
+
+    def serve(self, stop: threading.Event | None = None) -> ServeStats:
+        """Answers requests until a ``close`` request (answered ``ok`` first) or
+        ``stop`` is set. Bad requests get error replies and do not end the loop."""
+        while stop is None or not stop.is_set():
+            if not self._socket.poll(self.poll_ms, zmq.POLLIN):
+                continue
+            frames = self._socket.recv_multipart(copy=False)
+            reply, done = self.dispatcher.respond([f.buffer for f in frames])
+            self._socket.send_multipart(reply, copy=False)
+            if done:
+                log.info("close requested; serve loop at %s ends", self.endpoint)
+                break
+        return self.dispatcher.stats
+
+    def close(self) -> None:
+        """Closes the socket."""
+        self._socket.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,14 @@
+"""Test helpers that put cow's embedded world behind other simulators' client libraries.
+
+Nothing here is used by a bridge at run time. Each module is a named fake of
+what cannot run on a machine without the simulator's renderer, and sits
+*behind* the simulator's real client library, never in place of it:
+
+- ``habitat_shim``: import stubs for the few habitat-lab modules that need
+  habitat-sim's ``magnum`` bindings, installed only when habitat-sim is absent;
+- ``habitat_world``: a habitat-lab simulator class (registered with
+  ``@registry.register_simulator``) that renders cow's embedded houses through
+  the test-world requests of a ``cow sim serve`` server;
+- ``fake_thor``: a fake AI2-THOR build, an executable that answers ai2thor's
+  FIFO protocol by rendering cow's embedded houses the same way.
+"""
