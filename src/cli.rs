@@ -109,7 +109,8 @@ pub struct EvalArgs {
 pub enum SimCommand {
     /// Serve the embedded simulator over ZeroMQ (protocol v1).
     Serve(SimServeArgs),
-    /// Generate a split's episodes and write them to an episode file.
+    /// Generate a split's episodes and write them (cow, Habitat or RoboTHOR
+    /// format), or list, filter and shard the episodes of a benchmark file.
     Episodes(SimEpisodesArgs),
     /// Render training data: frames, class and instance masks, captioned object crops.
     Dataset(SimDatasetArgs),
@@ -141,15 +142,38 @@ pub struct SimEpisodesArgs {
     /// Configuration file.
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Split: train, val or test.
+    /// List the episodes of this file or folder (cow JSON, Habitat ObjectNav
+    /// json.gz, RoboTHOR challenge json.gz or its folder) instead of
+    /// generating a split; nothing is started.
+    #[arg(long, value_name = "PATH")]
+    pub list: Option<PathBuf>,
+    /// Format: with --list, of the file read (`auto` detects it); else of the
+    /// files written: `cow` (a JSON file at --out), `habitat` (--out/<split>/<split>.json.gz)
+    /// or `robothor` (--out/episodes/<scene>.json.gz).
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// Split to generate: train, val or test.
     #[arg(long, default_value = "test")]
     pub split: String,
-    /// Number of episodes.
+    /// Number of episodes to generate.
     #[arg(long, default_value_t = 200)]
     pub count: usize,
-    /// Output file (JSON).
+    /// Keep only episodes of this scene (repeatable).
     #[arg(long)]
-    pub out: PathBuf,
+    pub scene: Vec<String>,
+    /// Keep only episodes of this category, by name or goal words (repeatable).
+    #[arg(long)]
+    pub category: Vec<String>,
+    /// Keep only shard K of N (`K/N`, K from 0): a partition by episode id.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// With --list: print one JSON object per episode instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Output: a file for `cow`, a folder for `habitat` and `robothor`. With
+    /// --list, writes the selected episodes as a cow episode file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `cow sim dataset`.

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use agent::cow::CowConfig;
 use agent::perception::LocalizerConfig;
 use anyhow::{bail, Context};
+use embedded::sim::SimConfig;
+use embedded::splits::Split;
 use serde::{Deserialize, Serialize};
-use sim_bridge::episodes::Split;
-use sim_bridge::sim::SimConfig;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -14,11 +14,13 @@
 
 use std::path::Path;
 
-use agent::eval::pointing::evaluate_pointing;
+use agent::eval::pointing::{evaluate_pointing, GoalView};
 use agent::perception::{build_localizer, LocalizerConfig, LocalizerKind};
-use sim_bridge::episodes::Split;
-use sim_bridge::sim::{EmbeddedSim, SimConfig};
-use sim_bridge::views::{goal_views, GoalView};
+use cow::cmd::bench_localize::pointing_views;
+use embedded::sim::{EmbeddedSim, SimConfig};
+use embedded::splits::Split;
+use embedded::views::goal_views;
+
 use sim_bridge::{Backend, Capabilities};
 
 /// The test-split view (of the first 60 positive views) where the goal shows
@@ -26,7 +28,8 @@ use sim_bridge::{Backend, Capabilities};
 /// simulator's capabilities, and the shipped bundle's folder.
 struct Views {
     caps: Capabilities,
-    best: GoalView,
+    best: embedded::views::GoalView,
+    best_view: Vec<GoalView>,
     neg: Vec<GoalView>,
     bundle: std::path::PathBuf,
 }
@@ -36,10 +39,13 @@ fn views(negatives: usize) -> Views {
     let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
     let (pos, neg) = goal_views(Split::Test, 60, 40, negatives, &cfg);
     let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
+    let best_view = pointing_views(vec![best.clone()]);
+    let neg = pointing_views(neg);
     let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
     Views {
         caps,
         best,
+        best_view,
         neg,
         bundle,
     }
@@ -50,6 +56,7 @@ fn learned_localizers_point_at_a_clearly_visible_goal() {
     let Views {
         caps,
         best,
+        best_view,
         neg,
         bundle,
     } = views(20);
@@ -66,7 +73,7 @@ fn learned_localizers_point_at_a_clearly_visible_goal() {
             ..LocalizerConfig::default()
         };
         let mut loc = build_localizer(&config).unwrap();
-        let r = evaluate_pointing(loc.as_mut(), std::slice::from_ref(&best), &neg, &caps).unwrap();
+        let r = evaluate_pointing(loc.as_mut(), &best_view, &neg, &caps).unwrap();
         if r.hits != 1 {
             misses.push(kind.name());
         }
@@ -93,7 +100,8 @@ fn learned_localizers_point_at_a_clearly_visible_goal() {
 fn dense_verification_and_zoom_keep_the_goal_and_cut_false_alarms() {
     let Views {
         caps,
-        best,
+        best: _,
+        best_view,
         neg,
         bundle,
     } = views(40);
@@ -106,7 +114,7 @@ fn dense_verification_and_zoom_keep_the_goal_and_cut_false_alarms() {
             ..LocalizerConfig::default()
         };
         let mut loc = build_localizer(&config).unwrap();
-        evaluate_pointing(loc.as_mut(), std::slice::from_ref(&best), &neg, &caps).unwrap()
+        evaluate_pointing(loc.as_mut(), &best_view, &neg, &caps).unwrap()
     };
     let plain = run(0.0, 0);
     let verified = run(0.3, 0);

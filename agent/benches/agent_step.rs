@@ -15,8 +15,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use agent::agent::{Agent, EpisodeStart};
 use agent::cow::{CowAgent, CowConfig, PoseSource};
 use agent::replay::BlindLocalizer;
-use sim_bridge::episodes::{generate, Split};
-use sim_bridge::sim::{EmbeddedSim, SimConfig};
+use embedded::sim::{EmbeddedSim, SimConfig};
+use embedded::splits::{generate, Split};
 use sim_bridge::{Action, Backend, Observation};
 
 /// Runs the CoW agent on the first test episode and keeps every observation.

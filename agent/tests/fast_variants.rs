@@ -39,6 +39,7 @@ fn caps() -> Capabilities {
         provides_semantic: false,
         semantic_classes: vec![],
         success_distance: 1.0,
+        test_world: false,
     }
 }
 

@@ -11,8 +11,8 @@ mod common;
 use agent::agent::{Agent, EpisodeStart};
 use agent::cow::{CowAgent, CowConfig, MapSettings, Mode};
 use common::AlteredOracle;
-use sim_bridge::episodes::{generate, Split};
-use sim_bridge::sim::{EmbeddedSim, SimConfig};
+use embedded::sim::{EmbeddedSim, SimConfig};
+use embedded::splits::{generate, Split};
 use sim_bridge::{Action, Backend, Frame};
 
 struct Outcome {

@@ -10,8 +10,8 @@ mod common;
 use agent::agent::{Agent, EpisodeStart};
 use agent::cow::{CowAgent, CowConfig};
 use common::AlteredOracle;
-use sim_bridge::episodes::{generate, Split};
-use sim_bridge::sim::{EmbeddedSim, SimConfig};
+use embedded::sim::{EmbeddedSim, SimConfig};
+use embedded::splits::{generate, Split};
 use sim_bridge::{Action, Backend};
 
 /// Runs the first `n` test episodes; returns (stops, successes).

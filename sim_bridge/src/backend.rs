@@ -1,8 +1,16 @@
 //! The interface between the protocol server and whatever produces
 //! observations: the embedded simulator here, Habitat or RoboTHOR behind a
 //! Python bridge, or a robot.
+//!
+//! A [`Backend`] is what every world offers. A [`TestWorld`] is what a test
+//! world offers on top (placing the agent, geodesic distances, shortest
+//! paths, the object list), so that tests can put it behind another
+//! simulator's client library; the server answers the test-world requests
+//! only for a backend that returns one from [`Backend::test_world`].
 
-use crate::types::{Action, Capabilities, Episode, EpisodeResult, Observation};
+use crate::types::{
+    Action, Capabilities, Episode, EpisodeResult, Observation, Pose, Position, SceneObject,
+};
 use crate::Error;
 
 /// A source of episodes that the protocol server exposes over ZeroMQ.
@@ -21,4 +29,27 @@ pub trait Backend: Send {
     fn step(&mut self, action: Action) -> Result<Observation, Error>;
     /// Ground truth for the running (or just finished) episode.
     fn episode_result(&self) -> Result<EpisodeResult, Error>;
+    /// The test-world side of this backend, if it is a test world (it then
+    /// announces `test_world` in its capabilities). `None` by default.
+    fn test_world(&mut self) -> Option<&mut dyn TestWorld> {
+        None
+    }
+}
+
+/// What a test world answers beyond a [`Backend`] (PROTOCOL.md section 3).
+/// All positions are in the world frame (REP-103), metres.
+pub trait TestWorld {
+    /// Places the agent of the running episode before its first action and
+    /// returns the observation from there ([`Error::NoEpisode`] without an
+    /// episode, [`Error::BadPose`] after the first action or where the agent
+    /// cannot stand).
+    fn set_pose(&mut self, pose: Pose) -> Result<Observation, Error>;
+    /// Walkable distance from `from` to the nearest of `to` in the running
+    /// episode's scene; `None` when none is reachable.
+    fn geodesic_distance(&mut self, from: Position, to: &[Position]) -> Result<Option<f32>, Error>;
+    /// Corners of a shortest walkable path from `from` to the nearest success
+    /// point of `object_type`, `from` first; empty when none is reachable.
+    fn shortest_path(&mut self, from: Position, object_type: &str) -> Result<Vec<Position>, Error>;
+    /// The scene's objects seen from the current pose.
+    fn objects(&mut self) -> Result<Vec<SceneObject>, Error>;
 }

@@ -15,7 +15,9 @@ use tracing::{debug, warn};
 
 use crate::protocol::{decode_observation_into, Header, Reply, Request};
 use crate::server::recv_parts;
-use crate::types::{Action, Capabilities, Episode, EpisodeResult, Observation};
+use crate::types::{
+    Action, Capabilities, Episode, EpisodeResult, Observation, Pose, Position, SceneObject,
+};
 use crate::Error;
 
 /// Most parts kept per reply (an observation has 4 at most).
@@ -134,6 +136,56 @@ impl Client {
         match self.call(&Request::EpisodeResult, "episode_result")? {
             Reply::EpisodeResult(r) => Ok(r),
             other => Err(unexpected("episode_result", &other)),
+        }
+    }
+
+    /// Test worlds only: places the agent before the episode's first action
+    /// (the pose becomes the start, world frame) and returns the observation.
+    pub fn set_pose(&mut self, pose: Pose) -> Result<Observation, Error> {
+        let mut obs = Observation::default();
+        self.observe(&Request::SetPose { pose }, &mut obs)?;
+        Ok(obs)
+    }
+
+    /// Test worlds only: walkable distance from `from` to the nearest of
+    /// `to` in the running episode's scene (world frame); `None` if unreachable.
+    pub fn geodesic_distance(
+        &mut self,
+        from: Position,
+        to: &[Position],
+    ) -> Result<Option<f32>, Error> {
+        let request = Request::GeodesicDistance {
+            from,
+            to: to.to_vec(),
+        };
+        match self.call(&request, "distance")? {
+            Reply::Distance(d) => Ok(d),
+            other => Err(unexpected("distance", &other)),
+        }
+    }
+
+    /// Test worlds only: corners of a shortest walkable path from `from` to
+    /// the nearest success point of `object_type`, `from` first.
+    pub fn shortest_path(
+        &mut self,
+        from: Position,
+        object_type: &str,
+    ) -> Result<Vec<Position>, Error> {
+        let request = Request::ShortestPath {
+            from,
+            object_type: object_type.to_owned(),
+        };
+        match self.call(&request, "path")? {
+            Reply::Path(p) => Ok(p),
+            other => Err(unexpected("path", &other)),
+        }
+    }
+
+    /// Test worlds only: the scene's objects seen from the current pose.
+    pub fn objects(&mut self) -> Result<Vec<SceneObject>, Error> {
+        match self.call(&Request::Objects, "objects")? {
+            Reply::Objects(o) => Ok(o),
+            other => Err(unexpected("objects", &other)),
         }
     }
 

@@ -38,6 +38,10 @@ pub enum Error {
     /// A request that needs a running episode came before `reset`, or after it ended.
     #[error("no episode is running: {0}")]
     NoEpisode(String),
+    /// A test-world `set_pose` the world cannot honour: after the first
+    /// action, not finite, or where the agent cannot stand.
+    #[error("bad pose: {0}")]
+    BadPose(String),
     /// The peer answered with a typed error reply.
     #[error("remote error {code}: {message}")]
     Remote {

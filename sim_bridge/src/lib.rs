@@ -4,22 +4,24 @@
 //! - [`protocol`]: protocol v1 (JSON header + raw binary parts) encoding and validation.
 //! - [`server`] / [`client`]: ZeroMQ REP server over a [`backend::Backend`], and a
 //!   lazy-pirate client with timeouts and reconnect.
-//! - [`sim`]: the embedded simulator (procedural houses, ray-cast RGB-D-S camera).
-//! - [`dataset`]: training frames, masks and captioned crops for the embedded CLIP model.
-//! - [`views`]: goal views (frames with a goal to localize) for localization benchmarks.
-//! - [`episodes`]: episode files and the deterministic train / val / test splits.
+//! - [`backend`]: the [`Backend`] a world implements, and the [`TestWorld`]
+//!   a test world adds.
+//! - [`goal`]: goal words for benchmark categories and the article rule.
+//! - [`crop`]: the square object crop shared by training data and perception.
+//!
+//! The worlds themselves live elsewhere: cow's embedded simulator in the
+//! `embedded` crate, Habitat and RoboTHOR behind the Python bridges of
+//! `sim_bridge/python`.
 
 pub mod backend;
 pub mod client;
-pub mod dataset;
-pub mod episodes;
+pub mod crop;
 pub mod error;
+pub mod goal;
 pub mod protocol;
 pub mod server;
-pub mod sim;
 pub mod types;
-pub mod views;
 
-pub use backend::Backend;
+pub use backend::{Backend, TestWorld};
 pub use error::Error;
 pub use types::*;

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use tracing::{debug, info, warn};
 
+use crate::backend::TestWorld;
 use crate::protocol::header::peek_id;
 use crate::protocol::{ErrorCode, Header, ObservationParts, Reply, Request};
 use crate::{Backend, Error};
@@ -127,7 +128,26 @@ impl Dispatcher {
             }
             Request::EpisodeResult => Reply::EpisodeResult(self.backend.episode_result()?),
             Request::Close => Reply::Ok,
+            Request::SetPose { pose } => {
+                Reply::Observation(Box::new(self.test_world(request)?.set_pose(*pose)?))
+            }
+            Request::GeodesicDistance { from, to } => {
+                Reply::Distance(self.test_world(request)?.geodesic_distance(*from, to)?)
+            }
+            Request::ShortestPath { from, object_type } => Reply::Path(
+                self.test_world(request)?
+                    .shortest_path(*from, object_type)?,
+            ),
+            Request::Objects => Reply::Objects(self.test_world(request)?.objects()?),
         })
+    }
+
+    /// The backend's test world, or [`Error::UnknownType`] for a test-world
+    /// request to a backend that is none.
+    fn test_world(&mut self, request: &Request) -> Result<&mut dyn TestWorld, Error> {
+        self.backend
+            .test_world()
+            .ok_or_else(|| Error::UnknownType(request.kind().to_owned()))
     }
 
     /// Counts and logs a failed request and returns its error reply.
@@ -330,6 +350,7 @@ mod tests {
                 provides_semantic: false,
                 semantic_classes: Vec::new(),
                 success_distance: 1.0,
+                test_world: false,
             }
         }
         fn list_episodes(&self) -> Vec<Episode> {

@@ -9,6 +9,8 @@
 //! x forward, y left, z up, metres; yaw in radians, counter-clockwise about z,
 //! 0 looking along +x). Images are row-major, row 0 at the top.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Version of the wire protocol these types belong to.
@@ -185,6 +187,11 @@ pub struct Capabilities {
     pub semantic_classes: Vec<String>,
     /// Success distance of the benchmark, metres.
     pub success_distance: f32,
+    /// Whether the server answers the test-world requests (`set_pose`,
+    /// `geodesic_distance`, `shortest_path`, `objects`; PROTOCOL.md section
+    /// 3). Only cow's embedded simulator sets it; real bridges never do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test_world: bool,
 }
 
 /// Splits a semantic pixel value into (class index, instance number).
@@ -320,4 +327,29 @@ pub struct EpisodeResult {
     /// frame), for visualisation; empty when the source does not say.
     #[serde(default)]
     pub goal_positions: Vec<Position>,
+    /// The simulator's own per-episode metrics under their own names
+    /// (habitat-lab's `success`, `spl`, `soft_spl`, `distance_to_goal`;
+    /// ai2thor's `spl`), for checking cow's evaluation against them; empty
+    /// when the source computes none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measures: BTreeMap<String, f64>,
+}
+
+/// An object of a test world's scene as seen from the agent's current pose
+/// (the `objects` test-world reply; PROTOCOL.md section 3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneObject {
+    /// Unique in the scene, e.g. `"Mug|3"`.
+    pub id: String,
+    /// Category, e.g. `"Mug"`.
+    pub object_type: String,
+    /// Centre of the object, world frame, metres.
+    pub position: Position,
+    /// Horizontal distance from the agent base to the object's footprint, metres.
+    pub distance: f32,
+    /// Pixels of the current frame that show the object.
+    pub pixels: u32,
+    /// Whether the world's own success rule counts the object as seen from
+    /// here (within the success distance, enough pixels in view).
+    pub visible: bool,
 }

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use sim_bridge::protocol::{Header, Reply, Request};
 use sim_bridge::types::{
     Action, ActionRecord, ActionSpace, CameraIntrinsics, Capabilities, Episode, EpisodeResult,
-    Frame, Observation, Pose, Position,
+    Frame, Observation, Pose, Position, SceneObject,
 };
 use sim_bridge::Error;
 
@@ -151,6 +151,11 @@ fn goldens() -> Vec<Golden> {
         provides_semantic: true,
         semantic_classes: vec!["nothing".into(), "Wall".into(), "Mug".into()],
         success_distance: 1.0,
+        test_world: false,
+    };
+    let test_world = Capabilities {
+        test_world: true,
+        ..capabilities.clone()
     };
     let episode = Episode {
         id: "val-house_7-Mug-0".into(),
@@ -202,7 +207,21 @@ fn goldens() -> Vec<Golden> {
             y: -0.5,
             z: 0.75,
         }],
+        measures: Default::default(),
     };
+    let measured = EpisodeResult {
+        measures: [
+            ("distance_to_goal", 1.75),
+            ("soft_spl", 0.125),
+            ("spl", 0.0),
+            ("success", 0.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        ..result.clone()
+    };
+    let at = |x: f32, y: f32| Position { x, y, z: 0.0 };
     let obs_header = br#"{"v":1,"type":"observation","id":9,"episode_id":"e","step":0,"goal":"mug","goal_category":"Mug","pose":null,"last_action":null,"last_action_success":true,"done":false,"width":2,"height":1,"parts":[{"name":"rgb","dtype":"u8","shape":[1,2,3]},{"name":"depth","dtype":"f32le","shape":[1,2]}]}"#.to_vec();
     vec![
         request("request_hello", "hello request", 1, Request::Hello),
@@ -235,6 +254,43 @@ fn goldens() -> Vec<Golden> {
             Request::EpisodeResult,
         ),
         request("request_close", "close request", 6, Request::Close),
+        request(
+            "request_set_pose",
+            "test-world set_pose request",
+            8,
+            Request::SetPose {
+                pose: Pose {
+                    x: 1.5,
+                    y: -0.25,
+                    z: 0.0,
+                    yaw: 1.5,
+                },
+            },
+        ),
+        request(
+            "request_geodesic_distance",
+            "test-world geodesic_distance request with two targets",
+            9,
+            Request::GeodesicDistance {
+                from: at(1.5, -0.25),
+                to: vec![at(3.0, 1.0), at(-2.5, 0.75)],
+            },
+        ),
+        request(
+            "request_shortest_path",
+            "test-world shortest_path request",
+            10,
+            Request::ShortestPath {
+                from: at(1.5, -0.25),
+                object_type: "Mug".into(),
+            },
+        ),
+        request(
+            "request_objects",
+            "test-world objects request",
+            11,
+            Request::Objects,
+        ),
         reply(
             "reply_capabilities",
             "capabilities reply to hello",
@@ -266,6 +322,59 @@ fn goldens() -> Vec<Golden> {
             Reply::EpisodeResult(result),
         ),
         reply("reply_ok", "ok reply to close", Some(6), Reply::Ok),
+        reply(
+            "reply_capabilities_test_world",
+            "capabilities reply of a test world",
+            Some(1),
+            Reply::Capabilities(test_world),
+        ),
+        reply(
+            "reply_episode_result_measures",
+            "episode_result reply with the simulator's own measures",
+            Some(5),
+            Reply::EpisodeResult(measured),
+        ),
+        reply(
+            "reply_distance",
+            "distance reply to geodesic_distance",
+            Some(9),
+            Reply::Distance(Some(2.25)),
+        ),
+        reply(
+            "reply_distance_unreachable",
+            "distance reply when no target is reachable",
+            Some(9),
+            Reply::Distance(None),
+        ),
+        reply(
+            "reply_path",
+            "path reply to shortest_path",
+            Some(10),
+            Reply::Path(vec![at(1.5, -0.25), at(2.0, 0.25), at(2.0, 1.5)]),
+        ),
+        reply(
+            "reply_objects",
+            "objects reply",
+            Some(11),
+            Reply::Objects(vec![SceneObject {
+                id: "Mug|3".into(),
+                object_type: "Mug".into(),
+                position: Position {
+                    x: 3.0,
+                    y: 1.0,
+                    z: 0.5,
+                },
+                distance: 0.75,
+                pixels: 120,
+                visible: true,
+            }]),
+        ),
+        reply(
+            "reply_error_bad_pose",
+            "error reply to a set_pose after the first action",
+            Some(12),
+            Reply::from_error(&Error::BadPose("set_pose after 1 action(s)".into())),
+        ),
         reply(
             "reply_error",
             "error reply to a reset of an unknown episode",
@@ -311,6 +420,23 @@ fn goldens() -> Vec<Golden> {
             "a header that is not JSON",
             "request",
             vec![b"{\"v\":1,".to_vec()],
+            "malformed",
+        ),
+        invalid(
+            "invalid_request_geodesic_no_targets",
+            "a geodesic_distance request without targets",
+            "request",
+            vec![
+                br#"{"v":1,"type":"geodesic_distance","id":1,"from":{"x":0,"y":0,"z":0},"to":[]}"#
+                    .to_vec(),
+            ],
+            "malformed",
+        ),
+        invalid(
+            "invalid_reply_negative_distance",
+            "a distance reply with a negative distance",
+            "reply",
+            vec![br#"{"v":1,"type":"distance","id":1,"distance":-1.0}"#.to_vec()],
             "malformed",
         ),
         invalid(

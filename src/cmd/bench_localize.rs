@@ -3,9 +3,10 @@
 
 use anyhow::Context;
 
-use agent::eval::pointing::{evaluate_pointing, PointingReport};
-use sim_bridge::sim::EmbeddedSim;
-use sim_bridge::views::goal_views;
+use agent::eval::pointing::{evaluate_pointing, GoalView, PointingReport};
+use agent::localize::Goal;
+use embedded::sim::EmbeddedSim;
+use embedded::views::goal_views;
 use sim_bridge::Backend;
 
 use crate::cli::LocalizeArgs;
@@ -28,6 +29,7 @@ pub fn reports(args: &LocalizeArgs) -> anyhow::Result<Vec<PointingReport>> {
     cfg.validate()?;
     let caps = EmbeddedSim::new(cfg.clone(), Vec::new())?.hello();
     let (pos, neg) = goal_views(split, args.count, args.min_pixels, VIEWS_PER_HOUSE, &cfg);
+    let (pos, neg) = (pointing_views(pos), pointing_views(neg));
     tracing::info!(positives = pos.len(), negatives = neg.len(), split = %args.split, "goal views rendered");
     let mut out = Vec::new();
     for name in &args.localizers {
@@ -38,6 +40,21 @@ pub fn reports(args: &LocalizeArgs) -> anyhow::Result<Vec<PointingReport>> {
         out.push(r);
     }
     Ok(out)
+}
+
+/// The embedded world's goal views as the agent's pointing evaluation takes them.
+pub fn pointing_views(views: Vec<embedded::views::GoalView>) -> Vec<GoalView> {
+    views
+        .into_iter()
+        .map(|v| GoalView {
+            frame: v.frame,
+            goal: Goal {
+                text: v.goal.clip_name().to_string(),
+                category: v.goal.name().to_string(),
+            },
+            goal_class: v.goal.class(),
+        })
+        .collect()
 }
 
 /// The report table and a threshold sweep (detect / false-alarm rates).

@@ -2,7 +2,7 @@
 //! (layout documented in `sim_bridge::dataset`).
 
 use anyhow::Context;
-use sim_bridge::dataset::{write_dataset, DatasetOptions, DatasetSummary};
+use embedded::dataset::{write_dataset, DatasetOptions, DatasetSummary};
 
 use crate::cli::SimDatasetArgs;
 use crate::config::{parse_split, Config};

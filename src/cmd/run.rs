@@ -12,9 +12,9 @@ use agent::eval::{render, Format, Summary};
 use agent::results::{read_run, write_atomic, EpisodeRecord, Outcome};
 use agent::runner::{self, RunObserver, RunnerConfig};
 use agent::Agent;
+use embedded::sim::EmbeddedSim;
 use sim_bridge::client::{Client, ClientConfig};
 use sim_bridge::server::Server;
-use sim_bridge::sim::EmbeddedSim;
 use sim_bridge::Episode;
 
 use crate::cli::RunArgs;

@@ -4,10 +4,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use std::path::Path;
+
 use anyhow::Context;
-use sim_bridge::episodes::{generate, read_episode_file, write_episode_file};
+use datasets::select::Shard;
+use datasets::Format;
+use embedded::sim::EmbeddedSim;
+use embedded::splits::generate;
 use sim_bridge::server::Server;
-use sim_bridge::sim::EmbeddedSim;
 use sim_bridge::Episode;
 
 use crate::cli::{SimEpisodesArgs, SimServeArgs};
@@ -17,7 +21,7 @@ use crate::config::{parse_split, Config};
 /// file when one is given, else generated for the split.
 pub fn embedded_episodes(config: &Config) -> anyhow::Result<Vec<Episode>> {
     match &config.sim.episode_file {
-        Some(path) => read_episode_file(path)
+        Some(path) => datasets::cow::read(path)
             .with_context(|| format!("reading episode file {}", path.display())),
         None => {
             let split = parse_split(&config.sim.split)?;
@@ -57,19 +61,119 @@ pub fn serve(args: &SimServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes a split's episodes to a file.
+/// `cow sim episodes`: lists a benchmark file's episodes (`--list`), or
+/// writes a split's episodes in one of the formats.
 pub fn episodes(args: &SimEpisodesArgs) -> anyhow::Result<()> {
+    match &args.list {
+        Some(path) => list(args, path),
+        None => write(args),
+    }
+}
+
+/// The scene, category and shard filters of the arguments.
+fn select(args: &SimEpisodesArgs, episodes: Vec<Episode>) -> anyhow::Result<Vec<Episode>> {
+    let mut episodes = datasets::select::filter(episodes, &args.scene, &args.category);
+    if let Some(text) = &args.shard {
+        let shard = Shard::parse(text).map_err(anyhow::Error::msg)?;
+        episodes = shard.select(episodes);
+    }
+    Ok(episodes)
+}
+
+fn list(args: &SimEpisodesArgs, path: &Path) -> anyhow::Result<()> {
+    let format = match args.format.as_str() {
+        "auto" => Format::detect(path)?,
+        name => Format::from_name(name).with_context(|| {
+            format!("--format {name:?} is not one of auto, cow, habitat, robothor")
+        })?,
+    };
+    let all = format.read(path)?;
+    let total = all.len();
+    let episodes = select(args, all)?;
+    if let Some(out) = &args.out {
+        datasets::cow::write(out, &episodes)?;
+    }
+    if args.json {
+        for e in &episodes {
+            println!("{}", serde_json::to_string(e)?);
+        }
+    } else {
+        print!("{}", episode_table(&episodes));
+    }
+    let scenes: std::collections::BTreeSet<&str> =
+        episodes.iter().map(|e| e.scene.as_str()).collect();
+    eprintln!(
+        "{} of {total} episodes ({} format, {} scenes) in {}{}",
+        episodes.len(),
+        format.name(),
+        scenes.len(),
+        path.display(),
+        args.out
+            .as_ref()
+            .map(|o| format!("; written to {}", o.display()))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// One line per episode: id, scene, category, goal words, start (world
+/// frame), heading and shortest path length.
+fn episode_table(episodes: &[Episode]) -> String {
+    let width = |f: &dyn Fn(&Episode) -> usize, title: &str| {
+        episodes.iter().map(f).max().unwrap_or(0).max(title.len())
+    };
+    let (wi, ws, wc) = (
+        width(&|e| e.id.len(), "id"),
+        width(&|e| e.scene.len(), "scene"),
+        width(&|e| e.object_type.len(), "category"),
+    );
+    let wg = width(&|e| e.goal.len(), "goal");
+    let mut s = format!(
+        "{:<wi$}  {:<ws$}  {:<wc$}  {:<wg$}  {:>20}  {:>8}  {:>9}\n",
+        "id", "scene", "category", "goal", "start x, y, z (m)", "heading", "shortest"
+    );
+    for e in episodes {
+        let p = e.initial_position;
+        s.push_str(&format!(
+            "{:<wi$}  {:<ws$}  {:<wc$}  {:<wg$}  {:>20}  {:>7.1}°  {:>7.2} m\n",
+            e.id,
+            e.scene,
+            e.object_type,
+            e.goal,
+            format!("{:.2}, {:.2}, {:.2}", p.x, p.y, p.z),
+            e.initial_orientation,
+            e.shortest_path_length
+        ));
+    }
+    s
+}
+
+fn write(args: &SimEpisodesArgs) -> anyhow::Result<()> {
+    let out = args
+        .out
+        .as_ref()
+        .context("--out is needed to write episodes (or --list FILE to read them)")?;
     let config = Config::load_or_default(&args.config.config)?;
     let split = parse_split(&args.split)?;
-    config.sim.embedded.validate()?;
-    let episodes = generate(split, args.count, &config.sim.embedded);
-    write_episode_file(&args.out, &episodes)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    let cfg = &config.sim.embedded;
+    cfg.validate()?;
+    let episodes = select(args, generate(split, args.count, cfg))?;
+    let written = match args.format.as_str() {
+        "auto" | "cow" => {
+            datasets::cow::write(out, &episodes)?;
+            vec![out.clone()]
+        }
+        "habitat" => embedded::export::write_habitat(out, &args.split, &episodes, cfg)?,
+        "robothor" => embedded::export::write_robothor(out, &episodes, cfg)?,
+        other => anyhow::bail!("--format {other:?} is not one of cow, habitat, robothor"),
+    };
     println!(
-        "wrote {} {} episodes to {}",
+        "wrote {} {} episodes to {} ({} file{})",
         episodes.len(),
         args.split,
-        args.out.display()
+        out.display(),
+        written.len(),
+        if written.len() == 1 { "" } else { "s" }
     );
     Ok(())
 }

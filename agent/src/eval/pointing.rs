@@ -1,4 +1,5 @@
-//! Localization quality on goal views ([`sim_bridge::views`]): pointing
+//! Localization quality on goal views (frames with a goal and its ground
+//! truth, e.g. the embedded world's `embedded::views`): pointing
 //! accuracy (the top-confidence pixel lies on an instance of the goal
 //! category; ties, e.g. a whole tile of the patch localizer, are resolved to
 //! the tied pixel nearest the centroid of all tied pixels), detection rates at
@@ -8,12 +9,36 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use sim_bridge::views::GoalView;
-use sim_bridge::Capabilities;
+use sim_bridge::types::split_semantic;
+use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
 use crate::results::TimingSummary;
 use crate::Error;
+
+/// A frame with the goal to localize in it and its ground truth: the
+/// semantic class whose pixels show the goal (none on a negative view).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalView {
+    /// The frame; its semantic part is the ground truth.
+    pub frame: Frame,
+    /// The goal given to the localizer.
+    pub goal: Goal,
+    /// Semantic class of the goal category in `frame`.
+    pub goal_class: u32,
+}
+
+impl GoalView {
+    /// Whether pixel `(u, v)` shows an instance of the goal category.
+    pub fn on_goal(&self, u: u32, v: u32) -> bool {
+        let i = v as usize * self.frame.width as usize + u as usize;
+        self.frame
+            .semantic
+            .as_ref()
+            .and_then(|s| s.get(i))
+            .is_some_and(|&s| split_semantic(s).0 == self.goal_class)
+    }
+}
 
 /// What one localizer achieved on a set of views.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,13 +108,7 @@ pub fn evaluate_pointing(
     let mut conf = Vec::new();
     let mut times = Vec::with_capacity(positives.len() + negatives.len());
     let mut run = |v: &GoalView, times: &mut Vec<f64>| -> Result<Option<(u32, u32, f32)>, Error> {
-        localizer.set_goal(
-            &Goal {
-                text: v.goal.clip_name().to_string(),
-                category: v.goal.name().to_string(),
-            },
-            capabilities,
-        )?;
+        localizer.set_goal(&v.goal, capabilities)?;
         conf.resize(v.frame.pixels(), 0.0);
         let t = Instant::now();
         localizer.localize(&v.frame, &mut conf)?;
@@ -141,9 +160,8 @@ pub fn evaluate_pointing(
 mod tests {
     use super::*;
     use crate::localize::OracleLocalizer;
-    use sim_bridge::episodes::Split;
-    use sim_bridge::sim::{EmbeddedSim, SimConfig};
-    use sim_bridge::views::goal_views;
+    use embedded::views::goal_views;
+    use embedded::{EmbeddedSim, SimConfig, Split};
     use sim_bridge::Backend;
 
     #[test]
@@ -160,6 +178,18 @@ mod tests {
         let cfg = SimConfig::default();
         let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
         let (pos, neg) = goal_views(Split::Val, 5, 40, 10, &cfg);
+        let view = |v: embedded::views::GoalView| GoalView {
+            frame: v.frame,
+            goal: Goal {
+                text: v.goal.clip_name().to_string(),
+                category: v.goal.name().to_string(),
+            },
+            goal_class: v.goal.class(),
+        };
+        let (pos, neg): (Vec<_>, Vec<_>) = (
+            pos.into_iter().map(view).collect(),
+            neg.into_iter().map(view).collect(),
+        );
         let mut oracle = OracleLocalizer::new();
         let r = evaluate_pointing(&mut oracle, &pos, &neg, &caps).unwrap();
         assert_eq!((r.positives, r.hits), (5, 5));

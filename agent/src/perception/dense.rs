@@ -198,7 +198,7 @@ impl DenseLocalizer {
             let p = if k < self.verify_regions {
                 let b = frame_box(region.bounds, patch, geometry, view.width, view.height);
                 let b = [b[0] + view.x, b[1] + view.y, b[2] + view.x, b[3] + view.y];
-                let c = sim_bridge::dataset::crop_rect(b, frame.width, frame.height);
+                let c = sim_bridge::crop::crop_rect(b, frame.width, frame.height);
                 let rect = Rect {
                     x: c[0],
                     y: c[1],

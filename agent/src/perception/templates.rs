@@ -52,7 +52,7 @@ pub fn fill(template: &str, goal: &str) -> String {
     let (head, tail) = (&template[..slot], &template[slot + 2..]);
     let head = match head.strip_suffix("a ") {
         Some(before) if before.is_empty() || before.ends_with(' ') => {
-            format!("{before}{} ", sim_bridge::dataset::article(goal))
+            format!("{before}{} ", sim_bridge::goal::article(goal))
         }
         _ => head.to_string(),
     };

@@ -14,6 +14,8 @@ from cow_bridge.protocol import (
     Observation,
     Part,
     ProtocolError,
+    Reply,
+    Request,
     decode_reply,
     decode_request,
     encode_observation,
@@ -33,6 +35,36 @@ def load(path: Path) -> tuple[dict[str, Any], list[bytes]]:
 
 def as_expect(kind: str, request_id: int | None, body: dict[str, Any]) -> dict[str, Any]:
     return {"type": kind, "id": request_id, **body}
+
+
+def xyz(p: tuple[float, float, float]) -> dict[str, float]:
+    return {"x": p[0], "y": p[1], "z": p[2]}
+
+
+def request_fields(req: Request) -> dict[str, Any]:
+    """A decoded request's fields under their wire names."""
+    body: dict[str, Any] = {}
+    if req.episode_id is not None:
+        body["episode_id"] = req.episode_id
+    if req.action is not None:
+        body["action"] = req.action
+    if req.pose is not None:
+        body["pose"] = vars(req.pose)
+    if req.source is not None:
+        body["from"] = xyz(req.source)
+    if req.targets is not None:
+        body["to"] = [xyz(t) for t in req.targets]
+    if req.object_type is not None:
+        body["object_type"] = req.object_type
+    return as_expect(req.kind, req.id, body)
+
+
+def reply_fields(reply: Reply) -> dict[str, Any]:
+    """A decoded reply's fields under their wire names."""
+    body = dict(reply.body)
+    if reply.kind == "path":
+        body["points"] = [xyz(p) for p in body["points"]]
+    return as_expect(reply.kind, reply.id, body)
 
 
 def observation_expect(request_id: int | None, obs: Observation) -> dict[str, Any]:
@@ -71,15 +103,13 @@ def test_golden_decodes_as_expected(path: Path) -> None:
         assert err.value.code == doc["error"]
         return
     if doc["direction"] == "request":
-        req = decode_request(parts)
-        body = {k: v for k, v in vars(req).items() if k not in ("kind", "id") and v is not None}
-        got = as_expect(req.kind, req.id, body)
+        got = request_fields(decode_request(parts))
     else:
         reply = decode_reply(parts)
         if reply.observation is not None:
             got = observation_expect(reply.id, reply.observation)
         else:
-            got = as_expect(reply.kind, reply.id, reply.body)
+            got = reply_fields(reply)
     assert got == doc["expect"]
 
 
@@ -91,13 +121,26 @@ def test_golden_encodes_to_the_same_message(path: Path) -> None:
     encoded: list[Part]
     if doc["direction"] == "request":
         req = decode_request(parts)
-        encoded = list(encode_request(req.kind, req.id, req.episode_id, req.action))
+        encoded = list(
+            encode_request(
+                req.kind,
+                req.id,
+                episode_id=req.episode_id,
+                action=req.action,
+                pose=req.pose,
+                source=req.source,
+                targets=req.targets,
+                object_type=req.object_type,
+            )
+        )
     else:
         reply = decode_reply(parts)
         if reply.observation is not None:
             encoded = encode_observation(reply.observation, reply.id)
         else:
-            encoded = list(encode_reply(reply.kind, reply.id, reply.body))
+            wire = reply_fields(reply)
+            body = {k: v for k, v in wire.items() if k not in ("type", "id")}
+            encoded = list(encode_reply(reply.kind, reply.id, body))
     assert len(encoded) == len(parts)
     # Headers: the same JSON (formatting of floats may differ); binary parts: the same bytes.
     assert json.loads(bytes(encoded[0])) == json.loads(parts[0])

@@ -24,13 +24,15 @@ pub enum ErrorCode {
     UnknownEpisode,
     /// `"no_episode"`: `step` or `episode_result` before any `reset`, or `step` after the episode ended.
     NoEpisode,
+    /// `"bad_pose"`: a test-world `set_pose` after the first action, not finite, or where the agent cannot stand.
+    BadPose,
     /// `"internal"`: anything else (backend failure, I/O, ...).
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order.
-    pub const ALL: [ErrorCode; 8] = [
+    pub const ALL: [ErrorCode; 9] = [
         ErrorCode::Version,
         ErrorCode::Malformed,
         ErrorCode::UnknownType,
@@ -38,6 +40,7 @@ impl ErrorCode {
         ErrorCode::BadDepth,
         ErrorCode::UnknownEpisode,
         ErrorCode::NoEpisode,
+        ErrorCode::BadPose,
         ErrorCode::Internal,
     ];
 
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::BadDepth => "bad_depth",
             ErrorCode::UnknownEpisode => "unknown_episode",
             ErrorCode::NoEpisode => "no_episode",
+            ErrorCode::BadPose => "bad_pose",
             ErrorCode::Internal => "internal",
         }
     }
@@ -80,6 +84,7 @@ impl Error {
             Error::BadDepth { .. } => ErrorCode::BadDepth,
             Error::UnknownEpisode(_) => ErrorCode::UnknownEpisode,
             Error::NoEpisode(_) => ErrorCode::NoEpisode,
+            Error::BadPose(_) => ErrorCode::BadPose,
             Error::Remote { code, .. } => ErrorCode::parse(code).unwrap_or(ErrorCode::Internal),
             Error::Timeout { .. }
             | Error::Episodes(_)
@@ -119,6 +124,7 @@ mod tests {
             (Error::BadDepth { count: 1, first: 0 }, "bad_depth"),
             (Error::UnknownEpisode("e".into()), "unknown_episode"),
             (Error::NoEpisode("x".into()), "no_episode"),
+            (Error::BadPose("x".into()), "bad_pose"),
             (Error::Episodes("x".into()), "internal"),
             (
                 Error::Remote {

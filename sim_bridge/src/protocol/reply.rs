@@ -7,6 +7,10 @@
 //! | `reset`, `step`  | `observation`     | see [`super::observation`]    |
 //! | `episode_result` | `episode_result`  | `"result": {...}`             |
 //! | `close`          | `ok`              | none                          |
+//! | `geodesic_distance` (test world) | `distance` | `"distance": 2.5` or `null` |
+//! | `shortest_path` (test world) | `path` | `"points": [{x, y, z}, ...]` |
+//! | `objects` (test world) | `objects` | `"objects": [...]`       |
+//! | `set_pose` (test world) | `observation` | see [`super::observation`] |
 //!
 //! Any request may instead get `{"type":"error","code":...,"message":...}`.
 
@@ -18,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use super::codes::ErrorCode;
 use super::header::{write_header, Empty, Header};
 use super::observation::{self, decode_observation_into, encode_observation, ObservationParts};
-use crate::types::{Capabilities, Episode, EpisodeResult, Observation, Pose};
+use crate::types::{
+    Capabilities, Episode, EpisodeResult, Observation, Pose, Position, SceneObject,
+};
 use crate::Error;
 
 /// A reply from the server to the client.
@@ -34,6 +40,14 @@ pub enum Reply {
     EpisodeResult(EpisodeResult),
     /// `ok`, the answer to `close`.
     Ok,
+    /// `distance`, the answer to `geodesic_distance`: metres, `None` when
+    /// no target is reachable.
+    Distance(Option<f32>),
+    /// `path`, the answer to `shortest_path`: corner points, start first;
+    /// empty when no goal is reachable.
+    Path(Vec<Position>),
+    /// `objects`, the answer to `objects`.
+    Objects(Vec<SceneObject>),
     /// `error`: the request failed.
     Error {
         /// Stable code, see [`ErrorCode`].
@@ -59,6 +73,21 @@ struct ResultBody<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
+struct DistanceBody {
+    distance: Option<f32>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PathBody<'a> {
+    points: Cow<'a, [Position]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ObjectsBody<'a> {
+    objects: Cow<'a, [SceneObject]>,
+}
+
+#[derive(Serialize, Deserialize)]
 struct ErrorBody<'a> {
     #[serde(borrow)]
     code: Cow<'a, str>,
@@ -75,6 +104,9 @@ impl Reply {
             Reply::Observation(_) => observation::KIND,
             Reply::EpisodeResult(_) => "episode_result",
             Reply::Ok => "ok",
+            Reply::Distance(_) => "distance",
+            Reply::Path(_) => "path",
+            Reply::Objects(_) => "objects",
             Reply::Error { .. } => "error",
         }
     }
@@ -123,12 +155,39 @@ impl Reply {
             Reply::Observation(obs) => return encode_observation(id, obs, header).map(Some),
             Reply::EpisodeResult(r) => {
                 check_finite(result_floats(r))?;
+                if let Some((name, v)) = r.measures.iter().find(|(_, v)| !v.is_finite()) {
+                    return Err(Error::Malformed(format!(
+                        "result.measures.{name} is {v}, which JSON cannot carry"
+                    )));
+                }
                 let body = ResultBody {
                     result: Cow::Borrowed(r),
                 };
                 write_header(header, kind, id, &body)?;
             }
             Reply::Ok => write_header(header, kind, id, &Empty {})?,
+            Reply::Distance(d) => {
+                check_finite(d.map(|d| ("distance", d)))?;
+                write_header(header, kind, id, &DistanceBody { distance: *d })?;
+            }
+            Reply::Path(points) => {
+                check_finite(points.iter().flat_map(|p| position_floats("points", p)))?;
+                let body = PathBody {
+                    points: Cow::Borrowed(points),
+                };
+                write_header(header, kind, id, &body)?;
+            }
+            Reply::Objects(objects) => {
+                check_finite(objects.iter().flat_map(|o| {
+                    position_floats("objects.position", &o.position)
+                        .into_iter()
+                        .chain([("objects.distance", o.distance)])
+                }))?;
+                let body = ObjectsBody {
+                    objects: Cow::Borrowed(objects),
+                };
+                write_header(header, kind, id, &body)?;
+            }
             Reply::Error { code, message } => {
                 let body = ErrorBody {
                     code: Cow::Borrowed(code),
@@ -162,7 +221,16 @@ impl Reply {
             decode_observation_into(header, parts, &mut obs)?;
             return Ok(Reply::Observation(obs));
         }
-        let known = ["capabilities", "episodes", "episode_result", "ok", "error"];
+        let known = [
+            "capabilities",
+            "episodes",
+            "episode_result",
+            "ok",
+            "distance",
+            "path",
+            "objects",
+            "error",
+        ];
         if !known.contains(&kind) {
             return Err(Error::UnknownType(kind.to_owned()));
         }
@@ -188,6 +256,30 @@ impl Reply {
             "ok" => {
                 header.body::<Empty>()?;
                 Reply::Ok
+            }
+            "distance" => {
+                let body: DistanceBody = header.body()?;
+                if let Some(d) = body.distance {
+                    if !(d.is_finite() && d >= 0.0) {
+                        return Err(Error::Malformed(format!(
+                            "distance {d} is not a finite number of metres"
+                        )));
+                    }
+                }
+                Reply::Distance(body.distance)
+            }
+            "path" => {
+                let body: PathBody<'_> = header.body()?;
+                check_finite(
+                    body.points
+                        .iter()
+                        .flat_map(|p| position_floats("points", p)),
+                )?;
+                Reply::Path(body.points.into_owned())
+            }
+            "objects" => {
+                let body: ObjectsBody<'_> = header.body()?;
+                Reply::Objects(body.objects.into_owned())
             }
             _ => {
                 let body: ErrorBody<'_> = header.body()?;
@@ -240,6 +332,10 @@ fn pose_floats(p: &Pose) -> [(&'static str, f32); 4] {
         ("pose.z", p.z),
         ("pose.yaw", p.yaw),
     ]
+}
+
+fn position_floats(what: &'static str, p: &Position) -> [(&'static str, f32); 3] {
+    [(what, p.x), (what, p.y), (what, p.z)]
 }
 
 fn capabilities_floats(c: &Capabilities) -> Vec<(&'static str, f32)> {
@@ -299,6 +395,7 @@ mod tests {
             provides_semantic: false,
             semantic_classes: vec!["nothing".into(), "Mug".into()],
             success_distance: 1.0,
+            test_world: false,
         }
     }
 
@@ -346,6 +443,7 @@ mod tests {
                 y: 2.0,
                 z: 0.5,
             }],
+            measures: [("spl".to_string(), 0.5)].into_iter().collect(),
         }
     }
 
@@ -372,7 +470,19 @@ mod tests {
             })),
             Reply::EpisodeResult(result()),
             Reply::Ok,
+            Reply::Distance(Some(2.5)),
+            Reply::Distance(None),
+            Reply::Path(vec![Position::default(); 2]),
+            Reply::Objects(vec![SceneObject {
+                id: "Mug|3".into(),
+                object_type: "Mug".into(),
+                position: Position::default(),
+                distance: 0.5,
+                pixels: 10,
+                visible: true,
+            }]),
             Reply::from_error(&Error::UnknownEpisode("nope".into())),
+            Reply::from_error(&Error::BadPose("after the first action".into())),
         ];
         for reply in replies {
             assert_eq!(round_trip(&reply), reply);

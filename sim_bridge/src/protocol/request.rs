@@ -6,11 +6,14 @@ use std::ops::Deref;
 use serde::{Deserialize, Serialize};
 
 use super::header::{write_header, Empty, Header};
-use crate::types::Action;
+use crate::types::{Action, Pose, Position};
 use crate::Error;
 
+/// Most target points of one `geodesic_distance` request.
+pub const MAX_GEODESIC_TARGETS: usize = 65_536;
+
 /// A request from the runner (client) to the simulator bridge (server).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     /// `hello`: ask for the server's [`crate::Capabilities`].
     Hello,
@@ -30,6 +33,51 @@ pub enum Request {
     EpisodeResult,
     /// `close`: end the server's serve loop (reply `ok`).
     Close,
+    /// Test world: `set_pose {pose}`, place the agent before the first
+    /// action; the reply is the observation from there.
+    SetPose {
+        /// The new start pose, world frame.
+        pose: Pose,
+    },
+    /// Test world: `geodesic_distance {from, to}`, the walkable distance from
+    /// `from` to the nearest of `to` (reply `distance`).
+    GeodesicDistance {
+        /// Start point, world frame.
+        from: Position,
+        /// Targets, world frame; 1 to [`MAX_GEODESIC_TARGETS`].
+        to: Vec<Position>,
+    },
+    /// Test world: `shortest_path {from, object_type}`, the corners of a
+    /// shortest walkable path to the nearest success point of the category
+    /// (reply `path`).
+    ShortestPath {
+        /// Start point, world frame.
+        from: Position,
+        /// Goal category, e.g. `"Mug"`.
+        object_type: String,
+    },
+    /// Test world: `objects`, the scene's objects seen from the current pose
+    /// (reply `objects`).
+    Objects,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SetPoseBody {
+    pose: Pose,
+}
+
+#[derive(Serialize, Deserialize)]
+struct GeodesicBody<'a> {
+    from: Position,
+    #[serde(borrow)]
+    to: Cow<'a, [Position]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ShortestPathBody<'a> {
+    from: Position,
+    #[serde(borrow)]
+    object_type: Cow<'a, str>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -46,13 +94,17 @@ struct StepBody<'a> {
 
 impl Request {
     /// Every request type's wire name, in a fixed order.
-    pub const KINDS: [&'static str; 6] = [
+    pub const KINDS: [&'static str; 10] = [
         "hello",
         "list_episodes",
         "reset",
         "step",
         "episode_result",
         "close",
+        "set_pose",
+        "geodesic_distance",
+        "shortest_path",
+        "objects",
     ];
 
     /// The wire `"type"` of this request.
@@ -64,6 +116,10 @@ impl Request {
             Request::Step { .. } => "step",
             Request::EpisodeResult => "episode_result",
             Request::Close => "close",
+            Request::SetPose { .. } => "set_pose",
+            Request::GeodesicDistance { .. } => "geodesic_distance",
+            Request::ShortestPath { .. } => "shortest_path",
+            Request::Objects => "objects",
         }
     }
 
@@ -88,7 +144,32 @@ impl Request {
                     action: Cow::Borrowed(action.name()),
                 },
             ),
-            _ => write_header(out, kind, Some(id), &Empty {}),
+            Request::SetPose { pose } => {
+                write_header(out, kind, Some(id), &SetPoseBody { pose: *pose })
+            }
+            Request::GeodesicDistance { from, to } => write_header(
+                out,
+                kind,
+                Some(id),
+                &GeodesicBody {
+                    from: *from,
+                    to: Cow::Borrowed(to),
+                },
+            ),
+            Request::ShortestPath { from, object_type } => write_header(
+                out,
+                kind,
+                Some(id),
+                &ShortestPathBody {
+                    from: *from,
+                    object_type: Cow::Borrowed(object_type),
+                },
+            ),
+            Request::Hello
+            | Request::ListEpisodes
+            | Request::EpisodeResult
+            | Request::Close
+            | Request::Objects => write_header(out, kind, Some(id), &Empty {}),
         }
     }
 
@@ -140,9 +221,55 @@ impl Request {
             }
             "episode_result" => Request::EpisodeResult,
             "close" => Request::Close,
+            "set_pose" => {
+                let body: SetPoseBody = header.body()?;
+                let p = body.pose;
+                finite("set_pose pose", &[p.x, p.y, p.z, p.yaw])?;
+                Request::SetPose { pose: p }
+            }
+            "geodesic_distance" => {
+                let body: GeodesicBody<'_> = header.body()?;
+                finite("geodesic_distance from", &xyz(&body.from))?;
+                if body.to.is_empty() || body.to.len() > MAX_GEODESIC_TARGETS {
+                    return Err(Error::Malformed(format!(
+                        "geodesic_distance has {} targets, expected 1 to {MAX_GEODESIC_TARGETS}",
+                        body.to.len()
+                    )));
+                }
+                for t in body.to.iter() {
+                    finite("geodesic_distance target", &xyz(t))?;
+                }
+                Request::GeodesicDistance {
+                    from: body.from,
+                    to: body.to.into_owned(),
+                }
+            }
+            "shortest_path" => {
+                let body: ShortestPathBody<'_> = header.body()?;
+                finite("shortest_path from", &xyz(&body.from))?;
+                Request::ShortestPath {
+                    from: body.from,
+                    object_type: body.object_type.into_owned(),
+                }
+            }
+            "objects" => Request::Objects,
             other => return Err(Error::UnknownType(other.to_owned())),
         };
         Ok((id, request))
+    }
+}
+
+fn xyz(p: &Position) -> [f32; 3] {
+    [p.x, p.y, p.z]
+}
+
+/// [`Error::Malformed`] unless every value is finite (JSON numbers are, but
+/// an f32 overflows to infinity on values such as `1e39`).
+fn finite(what: &str, values: &[f32]) -> Result<(), Error> {
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::Malformed(format!("{what} {values:?} is not finite")))
     }
 }
 
@@ -160,6 +287,34 @@ mod tests {
             },
             Request::EpisodeResult,
             Request::Close,
+            Request::SetPose {
+                pose: Pose {
+                    x: 1.5,
+                    y: -0.25,
+                    z: 0.0,
+                    yaw: 1.25,
+                },
+            },
+            Request::GeodesicDistance {
+                from: Position::default(),
+                to: vec![
+                    Position {
+                        x: 3.0,
+                        y: 1.0,
+                        z: 0.0,
+                    };
+                    3
+                ],
+            },
+            Request::ShortestPath {
+                from: Position {
+                    x: -2.0,
+                    y: 0.5,
+                    z: 0.0,
+                },
+                object_type: "Mug".into(),
+            },
+            Request::Objects,
         ];
         all.extend(Action::ALL.map(|action| Request::Step { action }));
         all
@@ -223,5 +378,17 @@ mod tests {
         ));
         let none: [&[u8]; 0] = [];
         assert!(matches!(Request::decode(&none), Err(Error::Malformed(_))));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"set_pose","id":1,"pose":{"x":1e39,"y":0,"z":0,"yaw":0}}"#),
+            Err(Error::Malformed(m)) if m.contains("not finite")
+        ));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"geodesic_distance","id":1,"from":{"x":0,"y":0,"z":0},"to":[]}"#),
+            Err(Error::Malformed(m)) if m.contains("0 targets, expected 1 to 65536")
+        ));
+        assert!(matches!(
+            one(r#"{"v":1,"type":"shortest_path","id":1,"from":{"x":0,"y":0,"z":0}}"#),
+            Err(Error::Malformed(m)) if m.contains("missing field `object_type`")
+        ));
     }
 }

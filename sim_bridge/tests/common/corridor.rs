@@ -99,6 +99,7 @@ impl Backend for Corridor {
             provides_semantic: self.semantic,
             semantic_classes: vec!["nothing".into(), "Wall".into(), "Mug".into()],
             success_distance: 1.0,
+            test_world: false,
         }
     }
 
@@ -206,6 +207,7 @@ impl Backend for Corridor {
                 y: 0.0,
                 z: 0.5,
             }],
+            measures: Default::default(),
         })
     }
 }

@@ -7,8 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sim_bridge::episodes::{house_episodes, Split, EPISODES_PER_HOUSE};
-use sim_bridge::sim::{Camera, House, SimConfig, World};
+use embedded::sim::{Camera, House, SimConfig, World};
+use embedded::splits::{house_episodes, Split, EPISODES_PER_HOUSE};
 use sim_bridge::{Frame, Pose};
 
 fn render(c: &mut Criterion) {

@@ -16,6 +16,7 @@ use super::config::SimConfig;
 use super::house::{House, Object};
 use super::nav::NavGrid;
 use super::trace::first_prim;
+use sim_bridge::types::Position;
 
 /// Success points of one goal category and the geodesic field to them.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,42 +71,59 @@ impl World {
     }
 
     fn compute_field(&self, kind: ObjectKind) -> GoalField {
-        let mut success = Vec::new();
+        let mut success: Vec<usize> = self
+            .house
+            .objects
+            .iter()
+            .filter(|o| o.kind == kind)
+            .flat_map(|o| self.success_points_of(o))
+            .collect();
+        success.sort_unstable();
+        success.dedup();
+        let dist = self.nav.distance_field(&success);
+        GoalField { success, dist }
+    }
+
+    /// The success points of one object: free nav cells (flat indices, in
+    /// scan order) whose centre is within the success distance of its
+    /// footprint and from which the camera sees it.
+    pub fn success_points_of(&self, obj: &Object) -> Vec<usize> {
         let nav = &self.nav;
         let reach = self.success_distance;
-        for obj in self.house.objects.iter().filter(|o| o.kind == kind) {
-            let b = self.house.prims[obj.parts.clone()]
-                .iter()
-                .map(|p| p.shape.aabb())
-                .fold([f32::MAX, f32::MAX, f32::MIN, f32::MIN], |a, q| {
-                    [
-                        a[0].min(q[0]),
-                        a[1].min(q[1]),
-                        a[2].max(q[2]),
-                        a[3].max(q[3]),
-                    ]
-                });
-            let ix0 = ((b[0] - reach - nav.x0) / nav.cell).floor().max(0.0) as usize;
-            let iy0 = ((b[1] - reach - nav.y0) / nav.cell).floor().max(0.0) as usize;
-            let ix1 = (((b[2] + reach - nav.x0) / nav.cell).ceil().max(0.0) as usize).min(nav.nx);
-            let iy1 = (((b[3] + reach - nav.y0) / nav.cell).ceil().max(0.0) as usize).min(nav.ny);
-            for iy in iy0..iy1 {
-                for ix in ix0..ix1 {
-                    let i = iy * nav.nx + ix;
-                    if !nav.free[i] {
-                        continue;
-                    }
-                    let (x, y) = nav.center(i);
-                    if self.house.object_distance(obj, x, y) <= reach && self.sees(obj, x, y) {
-                        success.push(i);
-                    }
+        let b = self.footprint(obj);
+        let ix0 = ((b[0] - reach - nav.x0) / nav.cell).floor().max(0.0) as usize;
+        let iy0 = ((b[1] - reach - nav.y0) / nav.cell).floor().max(0.0) as usize;
+        let ix1 = (((b[2] + reach - nav.x0) / nav.cell).ceil().max(0.0) as usize).min(nav.nx);
+        let iy1 = (((b[3] + reach - nav.y0) / nav.cell).ceil().max(0.0) as usize).min(nav.ny);
+        let mut out = Vec::new();
+        for iy in iy0..iy1 {
+            for ix in ix0..ix1 {
+                let i = iy * nav.nx + ix;
+                if !nav.free[i] {
+                    continue;
+                }
+                let (x, y) = nav.center(i);
+                if self.house.object_distance(obj, x, y) <= reach && self.sees(obj, x, y) {
+                    out.push(i);
                 }
             }
         }
-        success.sort_unstable();
-        success.dedup();
-        let dist = nav.distance_field(&success);
-        GoalField { success, dist }
+        out
+    }
+
+    /// The axis-aligned box `[x0, y0, x1, y1]` of an object's primitives, world frame.
+    pub fn footprint(&self, obj: &Object) -> [f32; 4] {
+        self.house.prims[obj.parts.clone()]
+            .iter()
+            .map(|p| p.shape.aabb())
+            .fold([f32::MAX, f32::MAX, f32::MIN, f32::MIN], |a, q| {
+                [
+                    a[0].min(q[0]),
+                    a[1].min(q[1]),
+                    a[2].max(q[2]),
+                    a[3].max(q[3]),
+                ]
+            })
     }
 
     /// Whether the camera of an agent at `(x, y)` can see `obj` for some heading.
@@ -121,6 +139,37 @@ impl World {
                         .is_some_and(|i| self.house.prims[i].instance == obj.instance)
             })
         })
+    }
+
+    /// The corner points of a shortest walkable path from `from` (world
+    /// frame) to the nearest success point of `field`: `from`, the centre of
+    /// every nav cell where the cell path turns, and the success point's
+    /// centre. Empty when `from` is not within 3 cells of free space that
+    /// reaches a success point. Its length is the geodesic distance within
+    /// the offset of `from` from its cell centre.
+    pub fn shortest_path(&self, field: &GoalField, from: Position) -> Vec<Position> {
+        let Some((start, _)) = self.nav.nearest_free(from.x, from.y, 3) else {
+            return Vec::new();
+        };
+        let cells = self.nav.descend(&field.dist, start);
+        let Some(&last) = cells.last() else {
+            return Vec::new();
+        };
+        let nx = self.nav.nx as i64;
+        let step =
+            |a: usize, b: usize| (b as i64 % nx - a as i64 % nx, b as i64 / nx - a as i64 / nx);
+        let at = |i: usize| {
+            let (x, y) = self.nav.center(i);
+            Position { x, y, z: from.z }
+        };
+        let mut out = vec![from];
+        for w in cells.windows(3) {
+            if step(w[0], w[1]) != step(w[1], w[2]) {
+                out.push(at(w[1]));
+            }
+        }
+        out.push(at(last));
+        out
     }
 
     /// Geodesic distance (metres) from `(x, y)` (world frame) to the nearest

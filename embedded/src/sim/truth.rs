@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::CLASS_WALL;
 use super::house::House;
 use super::nav::{is_obstacle, NavGrid};
-use crate::types::{split_semantic, Frame};
+use sim_bridge::types::{split_semantic, Frame};
 
 /// One object seen in a frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,7 +184,7 @@ pub fn top_down(house: &House, nav: &NavGrid) -> TopDown {
 mod tests {
     use super::*;
     use crate::sim::{Camera, SimConfig, World};
-    use crate::types::Pose;
+    use sim_bridge::types::Pose;
 
     #[test]
     fn top_down_marks_walls_free_space_and_objects() {

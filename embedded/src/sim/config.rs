@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::{ActionSpace, CameraIntrinsics};
-use crate::Error;
+use sim_bridge::types::{ActionSpace, CameraIntrinsics};
+use sim_bridge::Error;
 
 /// Settings of the embedded simulator. Unknown keys are rejected; missing
 /// keys take their defaults.

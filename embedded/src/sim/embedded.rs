@@ -18,12 +18,12 @@ use super::house::House;
 use super::motion::sweep;
 use super::truth::instance_pixels;
 use super::world::{GoalField, World};
-use crate::backend::Backend;
-use crate::types::{
+use sim_bridge::backend::{Backend, TestWorld};
+use sim_bridge::types::{
     split_semantic, Action, ActionRecord, Capabilities, Episode, EpisodeResult, Frame, Observation,
-    Pose, PROTOCOL_VERSION,
+    Pose, Position, SceneObject, PROTOCOL_VERSION,
 };
-use crate::Error;
+use sim_bridge::Error;
 
 /// Houses kept built at once.
 const WORLD_CACHE: usize = 4;
@@ -59,6 +59,9 @@ pub struct EmbeddedSim {
     frame: Frame,
     counts: Vec<u32>,
     run: Option<Run>,
+    /// The last `geodesic_distance` field: its scene seed, targets and the
+    /// distance field to them (habitat-lab asks with the same targets every step).
+    geodesic_cache: Option<(u64, Vec<Position>, Vec<f32>)>,
 }
 
 /// FNV-1a hash of a string (stable across machines and runs).
@@ -119,6 +122,7 @@ impl EmbeddedSim {
             frame,
             counts: Vec::new(),
             run: None,
+            geodesic_cache: None,
         })
     }
 
@@ -209,6 +213,7 @@ impl Backend for EmbeddedSim {
             provides_semantic: self.cfg.semantic,
             semantic_classes: semantic_classes(),
             success_distance: self.cfg.success_distance,
+            test_world: true,
         }
     }
 
@@ -365,13 +370,138 @@ impl Backend for EmbeddedSim {
                 .objects
                 .iter()
                 .filter(|o| o.kind == run.kind)
-                .map(|o| crate::types::Position {
+                .map(|o| sim_bridge::types::Position {
                     x: o.x,
                     y: o.y,
                     z: 0.5 * (o.base_z + o.top_z),
                 })
                 .collect(),
+            measures: Default::default(),
         })
+    }
+
+    fn test_world(&mut self) -> Option<&mut dyn TestWorld> {
+        Some(self)
+    }
+}
+
+/// Headings set by `set_pose` are kept to a thousandth of a degree: an f32
+/// yaw in radians carries about 1e-5 degrees, so a heading of whole degrees
+/// sent as radians comes back as the same whole degrees, and the agent then
+/// turns through exactly the headings an episode started by `reset` would.
+fn snap_heading_deg(yaw: f32) -> f64 {
+    wrap_deg(((yaw as f64).to_degrees() * 1000.0).round() / 1000.0)
+}
+
+impl EmbeddedSim {
+    /// The running episode, or [`Error::NoEpisode`] naming the request.
+    fn running(&self, what: &str) -> Result<&Run, Error> {
+        self.run
+            .as_ref()
+            .ok_or_else(|| Error::NoEpisode(format!("{what} before reset")))
+    }
+}
+
+impl TestWorld for EmbeddedSim {
+    fn set_pose(&mut self, pose: Pose) -> Result<Observation, Error> {
+        let run = self.running("set_pose")?;
+        if !run.actions.is_empty() {
+            return Err(Error::BadPose(format!(
+                "set_pose after {} action(s): a pose can only be set before the first",
+                run.actions.len()
+            )));
+        }
+        if ![pose.x, pose.y, pose.z, pose.yaw]
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(Error::BadPose(format!("{pose:?} is not finite")));
+        }
+        let free = run
+            .world
+            .nav
+            .index_of(pose.x, pose.y)
+            .is_some_and(|i| run.world.nav.free[i]);
+        if !free {
+            return Err(Error::BadPose(format!(
+                "the agent cannot stand at ({}, {}) in {}: not free space for its radius",
+                pose.x,
+                pose.y,
+                run.world.house.scene_name()
+            )));
+        }
+        let yaw_deg = snap_heading_deg(pose.yaw);
+        let pose = Pose {
+            yaw: (yaw_deg as f32).to_radians(),
+            ..pose
+        };
+        let initial_distance = run.world.geodesic(&run.field, pose.x, pose.y);
+        if let Some(run) = self.run.as_mut() {
+            run.yaw_deg = yaw_deg;
+            run.pose = pose;
+            run.path = vec![pose];
+            run.initial_distance = initial_distance;
+            run.goal_seen = false;
+        }
+        self.observe();
+        Ok(self.observation(None, true))
+    }
+
+    fn geodesic_distance(&mut self, from: Position, to: &[Position]) -> Result<Option<f32>, Error> {
+        let run = self.running("geodesic_distance")?;
+        let world = run.world.clone();
+        let seed = world.house.seed;
+        let nav = &world.nav;
+        let cached = matches!(&self.geodesic_cache, Some((s, t, _)) if *s == seed && t == to);
+        if !cached {
+            let sources: Vec<usize> = to
+                .iter()
+                .filter_map(|p| nav.nearest_free(p.x, p.y, 3).map(|(i, _)| i))
+                .collect();
+            let field = nav.distance_field(&sources);
+            self.geodesic_cache = Some((seed, to.to_vec(), field));
+        }
+        let Some((_, _, field)) = &self.geodesic_cache else {
+            return Ok(None);
+        };
+        Ok(nav
+            .nearest_free(from.x, from.y, 3)
+            .map(|(i, off)| field[i] + off)
+            .filter(|d| d.is_finite()))
+    }
+
+    fn shortest_path(&mut self, from: Position, object_type: &str) -> Result<Vec<Position>, Error> {
+        let run = self.running("shortest_path")?;
+        let kind = ObjectKind::from_name(object_type)
+            .ok_or_else(|| Error::Malformed(format!("unknown object type {object_type:?}")))?;
+        let world = run.world.clone();
+        Ok(world.shortest_path(&world.goal_field(kind), from))
+    }
+
+    fn objects(&mut self) -> Result<Vec<SceneObject>, Error> {
+        let run = self.running("objects")?;
+        let house = &run.world.house;
+        Ok(house
+            .objects
+            .iter()
+            .map(|o| {
+                let distance = house.object_distance(o, run.pose.x, run.pose.y);
+                let pixels = self.counts.get(o.instance as usize).copied().unwrap_or(0);
+                SceneObject {
+                    id: format!("{}|{}", o.kind.name(), o.instance),
+                    object_type: o.kind.name().to_string(),
+                    position: Position {
+                        x: o.x,
+                        y: o.y,
+                        z: 0.5 * (o.base_z + o.top_z),
+                    },
+                    distance,
+                    pixels,
+                    visible: distance <= self.cfg.success_distance
+                        && pixels >= self.cfg.min_visible_pixels,
+                }
+            })
+            .collect())
     }
 }
 
@@ -379,8 +509,8 @@ impl Backend for EmbeddedSim {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::episodes::{generate, Split};
-    use crate::types::Position;
+    use crate::splits::{generate, Split};
+    use sim_bridge::types::Position;
 
     fn sim_with(episodes: Vec<Episode>) -> EmbeddedSim {
         EmbeddedSim::new(SimConfig::default(), episodes).unwrap()
@@ -511,6 +641,199 @@ mod tests {
         assert!(r.success, "{r:?}");
         assert!(r.goal_seen);
         assert!(r.distance_to_goal < 0.1);
+    }
+
+    /// The same episode started at another pose: by `reset` of an episode
+    /// starting there, and by `reset` of the original plus `set_pose`.
+    #[test]
+    fn set_pose_starts_the_episode_exactly_as_a_reset_there_would() {
+        let eps = two_episodes();
+        let ep = eps[0].clone();
+        let world = World::new(
+            House::generate(House::seed_of(&ep.scene).unwrap()),
+            &SimConfig::default(),
+        );
+        // Another free cell centre, 1-3 m away, and another whole-degree heading.
+        let (x, y) = (0..world.nav.free.len())
+            .filter(|&i| world.nav.free[i])
+            .map(|i| world.nav.center(i))
+            .find(|&(x, y)| {
+                let d = (x - ep.initial_position.x).hypot(y - ep.initial_position.y);
+                (1.0..3.0).contains(&d)
+            })
+            .unwrap();
+        let moved = Episode {
+            id: "moved".into(),
+            initial_position: Position { x, y, z: 0.0 },
+            initial_orientation: 137.0,
+            ..ep.clone()
+        };
+        let actions = [
+            Action::RotateLeft,
+            Action::MoveAhead,
+            Action::RotateRight,
+            Action::RotateRight,
+            Action::MoveAhead,
+            Action::Stop,
+        ];
+        let mut direct = sim_with(vec![moved.clone()]);
+        let mut frames_direct = vec![direct.reset("moved").unwrap()];
+        let mut placed = sim_with(vec![ep.clone()]);
+        placed.reset(&ep.id).unwrap();
+        let yaw = 137f32.to_radians();
+        let mut frames_placed = vec![placed.set_pose(Pose { x, y, z: 0.0, yaw }).unwrap()];
+        for a in actions {
+            frames_direct.push(direct.step(a).unwrap());
+            frames_placed.push(placed.step(a).unwrap());
+        }
+        for (d, p) in frames_direct.iter().zip(&frames_placed) {
+            assert_eq!(
+                (d.frame == p.frame, d.pose),
+                (true, p.pose),
+                "step {}",
+                d.step
+            );
+        }
+        let (rd, rp) = (
+            direct.episode_result().unwrap(),
+            placed.episode_result().unwrap(),
+        );
+        assert_eq!(rd.path, rp.path);
+        assert_eq!(rd.initial_distance_to_goal, rp.initial_distance_to_goal);
+        assert_eq!(rd.path_length, rp.path_length);
+    }
+
+    #[test]
+    fn set_pose_is_refused_after_the_first_action_in_walls_and_without_an_episode() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        let pose = Pose::default();
+        assert!(matches!(sim.set_pose(pose), Err(Error::NoEpisode(_))));
+        let start = sim.reset(&eps[0].id).unwrap().pose.unwrap();
+        // (-5, -5) is outside the house's floor plan; the start itself is fine.
+        let err = sim
+            .set_pose(Pose {
+                x: -5.0,
+                y: -5.0,
+                ..start
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::BadPose(m) if m.contains("cannot stand at (-5, -5)")),
+            "{err}"
+        );
+        let nan = Pose {
+            yaw: f32::NAN,
+            ..start
+        };
+        assert!(matches!(sim.set_pose(nan), Err(Error::BadPose(_))));
+        sim.set_pose(start).unwrap();
+        sim.step(Action::RotateLeft).unwrap();
+        let err = sim.set_pose(start).unwrap_err();
+        assert!(err.to_string().contains("after 1 action(s)"), "{err}");
+        assert_eq!(err.wire_code().as_str(), "bad_pose");
+    }
+
+    #[test]
+    fn geodesic_distance_and_shortest_path_agree_with_the_episode() {
+        let eps = two_episodes();
+        let cfg = SimConfig::default();
+        let mut sim = sim_with(eps.clone());
+        for ep in &eps {
+            sim.reset(&ep.id).unwrap();
+            let world = World::new(House::generate(House::seed_of(&ep.scene).unwrap()), &cfg);
+            let field = world.goal_field(ObjectKind::from_name(&ep.object_type).unwrap());
+            let targets: Vec<Position> = field
+                .success
+                .iter()
+                .map(|&i| {
+                    let (x, y) = world.nav.center(i);
+                    Position { x, y, z: 0.0 }
+                })
+                .collect();
+            let from = ep.initial_position;
+            let d = sim.geodesic_distance(from, &targets).unwrap().unwrap();
+            assert!(
+                (d - ep.shortest_path_length).abs() < 1e-3,
+                "{d} vs {}",
+                ep.shortest_path_length
+            );
+            // Asked again (the cache), and from a target itself.
+            assert_eq!(sim.geodesic_distance(from, &targets).unwrap(), Some(d));
+            assert_eq!(
+                sim.geodesic_distance(targets[0], &targets).unwrap(),
+                Some(0.0)
+            );
+
+            let path = sim.shortest_path(from, &ep.object_type).unwrap();
+            assert_eq!(path[0], from);
+            let end = path[path.len() - 1];
+            let (cell, _) = world.nav.nearest_free(end.x, end.y, 0).unwrap();
+            assert_eq!(field.dist[cell], 0.0, "the path ends on a success point");
+            let length: f32 = path
+                .windows(2)
+                .map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y))
+                .sum();
+            // Straight runs of cells collapse into one segment: the corner path is as long
+            // as the cell path, which is the geodesic (plus the start's offset, < 1 cell).
+            assert!((length - d).abs() < cfg.nav_cell, "{length} vs {d}");
+            assert!(path.len() < (d / cfg.nav_cell) as usize, "corners only");
+            assert!(matches!(
+                sim.shortest_path(from, "Unicorn"),
+                Err(Error::Malformed(m)) if m.contains("Unicorn")
+            ));
+        }
+    }
+
+    #[test]
+    fn objects_report_what_stop_counts_as_success() {
+        let eps = two_episodes();
+        let ep = eps[0].clone();
+        let cfg = SimConfig::default();
+        let world = World::new(House::generate(House::seed_of(&ep.scene).unwrap()), &cfg);
+        let kind = ObjectKind::from_name(&ep.object_type).unwrap();
+        let field = world.goal_field(kind);
+        let (x, y, obj) = field
+            .success
+            .iter()
+            .filter_map(|&i| {
+                let (x, y) = world.nav.center(i);
+                world
+                    .house
+                    .objects
+                    .iter()
+                    .find(|o| o.kind == kind && world.house.object_distance(o, x, y) < 0.8)
+                    .map(|o| (x, y, o.clone()))
+            })
+            .next()
+            .unwrap();
+        let mut sim = sim_with(vec![ep.clone()]);
+        sim.reset(&ep.id).unwrap();
+        let far = sim.objects().unwrap();
+        assert_eq!(far.len(), world.house.objects.len());
+        assert!(far
+            .iter()
+            .all(|o| o.id.contains('|') && !o.object_type.is_empty()));
+        let facing = (obj.y - y).atan2(obj.x - x);
+        sim.set_pose(Pose {
+            x,
+            y,
+            z: 0.0,
+            yaw: facing,
+        })
+        .unwrap();
+        let near = sim.objects().unwrap();
+        let seen = near
+            .iter()
+            .find(|o| o.id == format!("{}|{}", kind.name(), obj.instance))
+            .unwrap();
+        assert!(
+            seen.visible && seen.pixels >= cfg.min_visible_pixels,
+            "{seen:?}"
+        );
+        assert!((seen.distance - world.house.object_distance(&obj, x, y)).abs() < 1e-6);
+        sim.step(Action::Stop).unwrap();
+        assert!(sim.episode_result().unwrap().success);
     }
 
     #[test]

@@ -25,7 +25,7 @@ const FIRST_FURNITURE_CLASS: u32 = 4;
 /// Semantic pixel value (class and instance) of a primitive.
 #[inline]
 pub fn make_class(p: &super::shapes::Prim) -> u32 {
-    crate::types::make_semantic(p.class, p.instance)
+    sim_bridge::types::make_semantic(p.class, p.instance)
 }
 
 /// Kinds of furniture (static obstacles objects can stand on).

@@ -15,7 +15,7 @@
 //!   colour, material, pixel count and bounding box `[x0, y0, x1, y1)`);
 //! - `crops/NNNNNN_III.png` + `crops.jsonl`: a square crop around each visible
 //!   object with at least [`MIN_CROP_PIXELS`] pixels (its box grown by
-//!   [`CROP_MARGIN`], native resolution) and its captions ("a red mug",
+//!   [`sim_bridge::crop::CROP_MARGIN`], native resolution) and its captions ("a red mug",
 //!   "a striped vase", "a photo of a mug.").
 //!
 //! Poses per house: the house's episode starts, poses facing an object from
@@ -32,20 +32,18 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::episodes::{house_episodes, Split};
 use crate::sim::catalog::semantic_classes;
 use crate::sim::house::Object;
 use crate::sim::truth::visible_objects;
 use crate::sim::{Camera, House, SimConfig, World};
-use crate::types::{split_semantic, Frame, Pose};
-use crate::Error;
+use crate::splits::{house_episodes, Split};
+use sim_bridge::crop::crop_rect;
+use sim_bridge::goal::article;
+use sim_bridge::types::{split_semantic, Frame, Pose};
+use sim_bridge::Error;
 
 /// Objects with fewer pixels in a frame get no crop.
 pub const MIN_CROP_PIXELS: u32 = 40;
-/// A crop's square side is the object's larger box side times `1 + 2 * CROP_MARGIN`.
-pub const CROP_MARGIN: f32 = 0.25;
-/// Smallest crop side, pixels.
-pub const MIN_CROP_SIDE: u32 = 24;
 /// Distance range of object-facing poses, metres.
 const FACING_RANGE: (f32, f32) = (0.5, 3.0);
 
@@ -137,15 +135,6 @@ struct Meta<'a> {
     camera_height: f32,
 }
 
-/// `"a"` or `"an"` before `word` (by its first letter, any case: "an apple",
-/// "an Orange mug", "a TV"). CLIP's prompts and the dataset's captions share it.
-pub fn article(word: &str) -> &'static str {
-    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
-        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
-        _ => "a",
-    }
-}
-
 /// Captions of an object: colour, material, both, and CLIP's template.
 pub fn captions(words: &str, color: &str, material: &str) -> Vec<String> {
     vec![
@@ -189,26 +178,6 @@ fn instance_boxes(frame: &Frame, boxes: &mut Vec<[u32; 4]>) {
         b[2] = b[2].max(x + 1);
         b[3] = b[3].max(y + 1);
     }
-}
-
-/// The square crop rectangle around box `b` in a `w x h` frame: side
-/// `max(box) * (1 + 2 CROP_MARGIN)` (at least [`MIN_CROP_SIDE`], at most the
-/// frame), centred on the box and shifted to lie inside the frame.
-pub fn crop_rect(b: [u32; 4], w: u32, h: u32) -> [u32; 4] {
-    let bw = (b[2] - b[0]) as f32;
-    let bh = (b[3] - b[1]) as f32;
-    let side = ((bw.max(bh) * (1.0 + 2.0 * CROP_MARGIN)).round() as u32)
-        .max(MIN_CROP_SIDE)
-        .min(w.min(h));
-    let cx = (b[0] + b[2]) as f32 / 2.0;
-    let cy = (b[1] + b[3]) as f32 / 2.0;
-    let x0 = (cx - side as f32 / 2.0)
-        .round()
-        .clamp(0.0, (w - side) as f32) as u32;
-    let y0 = (cy - side as f32 / 2.0)
-        .round()
-        .clamp(0.0, (h - side) as f32) as u32;
-    [x0, y0, x0 + side, y0 + side]
 }
 
 /// A pose facing `obj` from a free cell of `main` 0.5-3 m away with a line of

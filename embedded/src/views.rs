@@ -9,10 +9,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::dataset::house_poses;
-use crate::episodes::Split;
 use crate::sim::catalog::{ObjectKind, GOAL_CATEGORIES};
 use crate::sim::{Camera, House, SimConfig, World};
-use crate::types::{split_semantic, Frame};
+use crate::splits::Split;
+use sim_bridge::types::{split_semantic, Frame};
 
 /// One frame with a goal category to localize.
 #[derive(Debug, Clone, PartialEq)]

@@ -193,6 +193,31 @@ impl NavGrid {
         label.iter().map(|&l| l == best && l != u32::MAX).collect()
     }
 
+    /// The cells of a shortest path from `start` down the distance field
+    /// `dist` (from [`NavGrid::distance_field`]) to one of its sources,
+    /// `start` first; empty when `start` cannot reach a source.
+    pub fn descend(&self, dist: &[f32], start: usize) -> Vec<usize> {
+        if !dist.get(start).is_some_and(|d| d.is_finite()) {
+            return Vec::new();
+        }
+        let mut path = vec![start];
+        let mut i = start;
+        while dist[i] > 0.0 {
+            let mut best: Option<(f32, usize)> = None;
+            self.neighbours(i, |j, w| {
+                let through = dist[j] + w;
+                if dist[j] < dist[i] && best.is_none_or(|(b, _)| through < b) {
+                    best = Some((through, j));
+                }
+            });
+            // A finite non-zero distance always has a neighbour closer to a source.
+            let Some((_, j)) = best else { break };
+            path.push(j);
+            i = j;
+        }
+        path
+    }
+
     /// Geodesic distance (metres) from every cell to the nearest of
     /// `sources` through free cells; infinity where unreachable.
     pub fn distance_field(&self, sources: &[usize]) -> Vec<f32> {

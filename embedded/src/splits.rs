@@ -1,5 +1,4 @@
-//! Episode files and the deterministic train / val / test splits of the
-//! embedded world.
+//! The deterministic train / val / test episode splits of the embedded world.
 //!
 //! Each split draws houses from its own seed range (train `0..`, val
 //! `1_000_000..`, test `2_000_000..`), so splits never share a house. Each
@@ -10,9 +9,6 @@
 //! goal out of view. Everything comes from ChaCha8 streams seeded by the
 //! house seed, so the same inputs give byte-identical files.
 
-use std::io::Write;
-use std::path::Path;
-
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,8 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::catalog::{ObjectKind, GOAL_CATEGORIES};
 use crate::sim::{Camera, House, SimConfig, World};
-use crate::types::{split_semantic, Episode, Frame, Pose, Position};
-use crate::Error;
+use sim_bridge::types::{split_semantic, Episode, Frame, Pose, Position};
 
 /// Episodes drawn from one house at most.
 pub const EPISODES_PER_HOUSE: usize = 5;
@@ -158,46 +153,6 @@ fn shows(frame: &Frame, kind: ObjectKind) -> bool {
         .is_some_and(|s| s.iter().any(|&v| split_semantic(v).0 == kind.class()))
 }
 
-/// Reads a JSON episode file (a list of RoboTHOR-like records).
-pub fn read_episode_file(path: &Path) -> Result<Vec<Episode>, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        context: format!("reading episode file {}", path.display()),
-        source,
-    })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| Error::Episodes(format!("episode file {}: {e}", path.display())))
-}
-
-/// Writes a JSON episode file atomically: a temporary file in the same
-/// directory, synced, then renamed over `path`.
-pub fn write_episode_file(path: &Path, episodes: &[Episode]) -> Result<(), Error> {
-    let io = |what: &str, source| Error::Io {
-        context: format!("{what} {}", path.display()),
-        source,
-    };
-    let mut bytes = serde_json::to_vec_pretty(episodes)
-        .map_err(|e| Error::Episodes(format!("encoding episodes: {e}")))?;
-    bytes.push(b'\n');
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Episodes(format!("{} is not a file path", path.display())))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| io("creating temporary for", e))?;
-        f.write_all(&bytes).map_err(|e| io("writing", e))?;
-        f.sync_all().map_err(|e| io("syncing", e))?;
-        std::fs::rename(&tmp, path).map_err(|e| io("renaming temporary onto", e))
-    })();
-    if result.is_err() {
-        // Best effort: the temporary may not exist; the original error is what matters.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -250,24 +205,5 @@ mod tests {
                 .fold(f32::INFINITY, f32::min);
             assert!(e.shortest_path_length >= straight - 1e-4);
         }
-    }
-
-    #[test]
-    fn episode_file_round_trip_and_atomic_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("val.json");
-        let eps = generate(Split::Val, 3, &SimConfig::default());
-        write_episode_file(&path, &eps).unwrap();
-        assert_eq!(read_episode_file(&path).unwrap(), eps);
-        // Overwrite with fewer: the file is replaced whole, no temporary left behind.
-        write_episode_file(&path, &eps[..1]).unwrap();
-        assert_eq!(read_episode_file(&path).unwrap(), eps[..1].to_vec());
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(names.len(), 1);
-        // A directory that does not exist: typed I/O error naming the path.
-        let err = write_episode_file(&dir.path().join("no/such.json"), &eps).unwrap_err();
-        assert!(err.to_string().contains("no/such.json"), "{err}");
-        std::fs::write(&path, b"{not json").unwrap();
-        assert!(matches!(read_episode_file(&path), Err(Error::Episodes(_))));
     }
 }

@@ -11,7 +11,7 @@ use super::catalog::{make_class, CEILING_HEIGHT, CLASS_CEILING, CLASS_FLOOR, CLA
 use super::house::House;
 use super::shade::{shade_ceiling, shade_floor, shade_prim};
 use super::shapes::{prism_hit, sphere_hit, Face, Shape, Span};
-use crate::types::{make_semantic, CameraIntrinsics, Frame, Pose};
+use sim_bridge::types::{make_semantic, CameraIntrinsics, Frame, Pose};
 
 /// A footprint crossed by the current column.
 #[derive(Debug, Clone, Copy)]
@@ -240,7 +240,7 @@ mod tests {
     use super::super::catalog::{Pattern, CLASS_WALL};
     use super::super::shapes::Prim;
     use super::*;
-    use crate::types::split_semantic;
+    use sim_bridge::types::split_semantic;
 
     fn solid(shape: Shape, z0: f32, z1: f32, class: u32, instance: u32) -> Prim {
         Prim {
