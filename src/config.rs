@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use embedded::sim::SimConfig;
 use embedded::splits::Split;
 use serde::{Deserialize, Serialize};
+use sim_bridge::limits::Limits;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -41,6 +42,9 @@ pub struct SimSection {
     pub timeout_ms: u64,
     /// Retries (with reconnect) before a request fails.
     pub retries: u32,
+    /// Bounds on what the source declares (`[sim.limits]`): frame size,
+    /// episode coordinates and result distances.
+    pub limits: Limits,
     /// The embedded simulator's own settings (camera, motion, noise).
     pub embedded: SimConfig,
 }
@@ -54,6 +58,7 @@ impl Default for SimSection {
             episode_file: None,
             timeout_ms: 10_000,
             retries: 3,
+            limits: Limits::default(),
             embedded: SimConfig::default(),
         }
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sim_bridge::client::Client;
+use sim_bridge::limits::Limits;
 use sim_bridge::{Action, Capabilities, Episode, Observation};
 
 use crate::agent::{Agent, EpisodeStart};
@@ -30,6 +31,10 @@ pub struct RunnerConfig {
     /// Abort the run after this many consecutive failed episodes
     /// (a dead simulator), instead of failing every remaining one.
     pub max_consecutive_errors: u32,
+    /// Bounds on the source's episodes and results: a start at x = 1e9 or a
+    /// distance of 1.4e9 m ends that episode with an error instead of
+    /// entering the metrics.
+    pub limits: Limits,
 }
 
 /// Progress callbacks, so the binary can draw a progress bar without the
@@ -160,6 +165,7 @@ pub fn run_episode(
     observer: &mut dyn RunObserver,
 ) -> Result<EpisodeRecord, Error> {
     let started = Instant::now();
+    config.limits.check_episode(episode)?;
     let mut obs: Observation = client.reset(&episode.id)?;
     agent.reset(&EpisodeStart {
         episode,
@@ -194,6 +200,7 @@ pub fn run_episode(
         }
     }
     let result = client.episode_result()?;
+    config.limits.check_result(&result)?;
     if let Some(rec) = recorder {
         rec.finish()?;
     }

@@ -12,13 +12,15 @@
 //! Read into cow's [`Episode`]: the scene is `scene_id`'s file name without
 //! extensions (`"hm3d/val/00800-TEEsavR23oF/TEEsavR23oF.basis.glb"` ->
 //! `"TEEsavR23oF"`), the goal text `goal_words(object_category)`, positions
-//! and heading in the world frame ([`crate::frames`]). Episode ids are the
-//! dataset's `episode_id`s when they are unique over what was read, else
-//! `"<scene>-<episode_id>"` for all (HM3D numbers episodes per scene); the
-//! Python bridge applies the same rule. Unknown keys are kept out when
-//! writing: habitat-lab raises `TypeError` on keys its dataclasses lack.
+//! and heading in the world frame ([`crate::frames`]). Episode ids are
+//! `"<scene>-<i>"`, `i` the episode's index in its file: habitat-lab itself
+//! replaces every `episode_id` by that index when it loads a file
+//! (`ObjectNavDatasetV1.from_json`), so this is the id its `Env` and the
+//! Python bridge (`cow-bridge habitat`) know the episode by. Unknown keys are
+//! kept out when writing: habitat-lab raises `TypeError` on keys its
+//! dataclasses lack.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -189,9 +191,8 @@ fn files(path: &Path) -> Result<Vec<(PathBuf, DatasetFile)>, Error> {
 /// into cow's episodes, checking every value.
 pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
     let mut out = Vec::new();
-    let mut raw_ids = Vec::new();
     for (file, data) in files(path)? {
-        for e in &data.episodes {
+        for (i, e) in data.episodes.iter().enumerate() {
             if e.object_category.is_empty() {
                 return Err(Error::format(
                     &file,
@@ -214,10 +215,10 @@ pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
                 .as_ref()
                 .and_then(|i| i.geodesic_distance)
                 .unwrap_or(0.0);
-            raw_ids.push(e.episode_id.to_string());
+            let scene = scene_name(&e.scene_id);
             out.push(Episode {
-                id: e.episode_id.to_string(),
-                scene: scene_name(&e.scene_id),
+                id: format!("{scene}-{i}"),
+                scene,
                 object_type: e.object_category.clone(),
                 goal: goal_words(&e.object_category),
                 initial_position: habitat_to_world(e.start_position),
@@ -225,12 +226,6 @@ pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
                 shortest_path_length: geodesic as f32,
                 rooms: 0,
             });
-        }
-    }
-    let unique: HashSet<&str> = raw_ids.iter().map(String::as_str).collect();
-    if unique.len() != raw_ids.len() {
-        for e in &mut out {
-            e.id = format!("{}-{}", e.scene, e.id);
         }
     }
     check_episodes(path, &out, MAX_COORDINATE)?;
@@ -282,7 +277,11 @@ mod tests {
         let eps = read(&path).unwrap();
         assert_eq!(eps.len(), 1);
         let e = &eps[0];
-        assert_eq!((e.id.as_str(), e.scene.as_str()), ("7", "TEEsavR23oF"));
+        // habitat-lab's id: the scene and the index in the file, whatever episode_id says.
+        assert_eq!(
+            (e.id.as_str(), e.scene.as_str()),
+            ("TEEsavR23oF-0", "TEEsavR23oF")
+        );
         assert_eq!(
             (e.object_type.as_str(), e.goal.as_str()),
             ("tv_monitor", "TV")
@@ -295,7 +294,7 @@ mod tests {
     }
 
     #[test]
-    fn content_files_are_read_and_per_scene_ids_made_unique() {
+    fn content_files_are_read_with_per_file_indices_as_habitat_lab_numbers_them() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("content")).unwrap();
         write(&dir.path().join("val.json.gz"), &dataset(Vec::new())).unwrap();

@@ -270,13 +270,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h = write_habitat(dir.path(), "test", &eps, &cfg).unwrap();
         let r = write_robothor(dir.path(), &eps, &cfg).unwrap();
-        for back in [
-            habitat::read(&h[0]).unwrap(),
-            robothor::read(dir.path()).unwrap(),
+        // habitat-lab numbers episodes by their place in the file: "<scene>-<i>".
+        let mut habitat_ids = eps.clone();
+        for (i, e) in habitat_ids.iter_mut().enumerate() {
+            e.id = format!("{}-{i}", e.scene);
+        }
+        for (back, want) in [
+            (habitat::read(&h[0]).unwrap(), habitat_ids),
+            (robothor::read(dir.path()).unwrap(), eps.clone()),
         ] {
-            let mut back = back;
+            let (mut back, mut want) = (back, want);
             back.sort_by(|a, b| a.id.cmp(&b.id));
-            let mut want = eps.clone();
             want.sort_by(|a, b| a.id.cmp(&b.id));
             for (b, w) in back.iter().zip(&want) {
                 assert_eq!(

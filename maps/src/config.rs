@@ -54,6 +54,11 @@ pub struct MapConfig {
     /// Goal confidence at or above which a cell holds goal evidence (CoW: 0.9
     /// after the localizer's own threshold).
     pub goal_threshold: f32,
+    /// Largest side of the mapped area, metres. A frame that would make the
+    /// map span more (a pose that jumped across the world, a wrong unit) is
+    /// refused with [`Error::ExtentExceeded`] instead of growing the map
+    /// without bound; 200 m holds the largest benchmark scenes twice over.
+    pub max_extent: f32,
 }
 
 impl Default for MapConfig {
@@ -72,9 +77,18 @@ impl Default for MapConfig {
             clear_ratio: 4,
             collision_persistence: 60,
             goal_threshold: 0.9,
+            max_extent: 200.0,
         }
     }
 }
+
+/// Largest `max_extent` accepted, metres (5 km at 0.125 m cells is 40 000
+/// cells a side, far inside `i32`).
+pub const MAX_EXTENT: f32 = 5000.0;
+
+/// Largest absolute world coordinate of a camera the map accepts, metres:
+/// beyond it a pose is nonsense (and cell indices would overflow).
+pub const MAX_COORDINATE: f32 = 1.0e6;
 
 fn check(what: &'static str, value: f32, ok: bool, why: &'static str) -> Result<(), Error> {
     if ok {
@@ -131,6 +145,14 @@ impl MapConfig {
             c.max_depth,
             c.max_depth > c.min_depth,
             "must exceed min_depth",
+        )?;
+        check(
+            "max_extent",
+            c.max_extent,
+            c.max_extent.is_finite()
+                && c.max_extent >= 2.0 * c.max_depth.min(1000.0)
+                && c.max_extent <= MAX_EXTENT,
+            "must be finite, at least twice max_depth and at most 5000 m",
         )?;
         check(
             "target_resolution",

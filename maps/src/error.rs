@@ -31,6 +31,27 @@ pub enum Error {
         /// Values in the current frame.
         current: usize,
     },
+    /// The camera pose is not finite or farther from the origin than any map.
+    #[error("camera position ({x}, {y}) is not a finite point within {limit} m of the origin")]
+    PoseOutOfRange {
+        /// World x, metres.
+        x: f32,
+        /// World y, metres.
+        y: f32,
+        /// The limit ([`crate::config::MAX_COORDINATE`]), metres.
+        limit: f32,
+    },
+    /// Integrating the frame would make the map span more than its
+    /// configured `max_extent`.
+    #[error(
+        "the map would span {span} m, more than its max_extent of {limit} m (a pose that jumped?)"
+    )]
+    ExtentExceeded {
+        /// Side the map would span, metres.
+        span: f32,
+        /// The configured `max_extent`, metres.
+        limit: f32,
+    },
     /// A configuration or camera value is out of its valid range.
     #[error("invalid {what}: {value} ({why})")]
     InvalidParameter {

@@ -71,6 +71,16 @@ impl OccupancyMap {
                 });
             }
         }
+        let t = world_from_camera.translation;
+        let limit = crate::config::MAX_COORDINATE;
+        if ![t.x, t.y, t.z].iter().all(|v| v.is_finite()) || t.x.abs() > limit || t.y.abs() > limit
+        {
+            return Err(Error::PoseOutOfRange {
+                x: t.x,
+                y: t.y,
+                limit,
+            });
+        }
         let mut stats = UpdateStats::default();
         self.changed.clear();
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -88,6 +98,23 @@ impl OccupancyMap {
         );
         let lo = Cell::new(lo.x.min(cam_cell.x), lo.y.min(cam_cell.y));
         let hi = Cell::new(hi.x.max(cam_cell.x), hi.y.max(cam_cell.y));
+        let (klo, khi) = match self.known {
+            Some((a, b)) => (
+                Cell::new(a.x.min(lo.x), a.y.min(lo.y)),
+                Cell::new(b.x.max(hi.x), b.y.max(hi.y)),
+            ),
+            None => (lo, hi),
+        };
+        let cells =
+            (i64::from(khi.x) - i64::from(klo.x)).max(i64::from(khi.y) - i64::from(klo.y)) + 1;
+        let span = cells as f32 * self.cfg.cell_size;
+        if span > self.cfg.max_extent {
+            self.scratch = scratch;
+            return Err(Error::ExtentExceeded {
+                span,
+                limit: self.cfg.max_extent,
+            });
+        }
         let before = self.extent;
         self.ensure_contains(lo, hi);
         stats.grew = before != self.extent;
@@ -500,6 +527,48 @@ mod tests {
             m.known_bounds(),
             Some((Cell::new(-400, 0), Cell::new(1, 250)))
         );
+    }
+
+    /// A camera 1e6 m away (a pose that jumped) is refused before anything
+    /// grows, one beyond any map (1e9 m, NaN) too, and the map keeps working.
+    #[test]
+    fn far_poses_are_refused_and_the_map_never_exceeds_its_extent() {
+        let cam = PinholeCamera::new(1, 1, 1.0, 1.0, 0.5, 0.5).unwrap();
+        let mut m = map();
+        m.integrate(&[1.0], &cam, &world_from_camera(0.0, 0.0, 0.0, 0.5), None)
+            .unwrap();
+        let before = m.extent();
+        let far = world_from_camera(1.0e6, 0.0, 0.0, 0.5);
+        assert_eq!(
+            m.integrate(&[1.0], &cam, &far, None),
+            Err(Error::ExtentExceeded {
+                // Cells -? .. 8e6 + 8 + 1 at 0.125 m: the span from the first frame to this one.
+                span: (8_000_008 + 1) as f32 * 0.125,
+                limit: 200.0
+            })
+        );
+        assert_eq!(m.extent(), before, "nothing grew");
+        for x in [1.0e9, f32::NAN, f32::INFINITY] {
+            let t = world_from_camera(x, 0.0, 0.0, 0.5);
+            assert!(
+                matches!(
+                    m.integrate(&[1.0], &cam, &t, None),
+                    Err(Error::PoseOutOfRange { .. })
+                ),
+                "{x}"
+            );
+        }
+        // 150 m away is within the 200 m extent; 250 m is not.
+        let ok = world_from_camera(150.0, 0.0, 0.0, 0.5);
+        m.integrate(&[1.0], &cam, &ok, None).unwrap();
+        let too_far = world_from_camera(-100.0, 0.0, 0.0, 0.5);
+        let err = m.integrate(&[1.0], &cam, &too_far, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("more than its max_extent of 200 m"),
+            "{err}"
+        );
+        assert!(m.extent().width as f32 * 0.125 < 400.0);
     }
 
     #[test]

@@ -70,7 +70,7 @@ mod pose;
 
 pub use camera::{body_from_optical, world_from_camera, PinholeCamera};
 pub use cell::{Cell, NEIGHBOURS_4, NEIGHBOURS_8};
-pub use config::MapConfig;
+pub use config::{MapConfig, MAX_COORDINATE, MAX_EXTENT};
 pub use dead_reckoning::{DeadReckoning, FailedActionTest};
 pub use error::Error;
 pub use evidence::GoalEvidence;

@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::{debug, warn};
 
+use crate::limits::Limits;
 use crate::protocol::{decode_observation_into, Header, Reply, Request};
 use crate::server::recv_parts;
 use crate::types::{
@@ -24,7 +25,7 @@ use crate::Error;
 const MAX_KEPT_PARTS: usize = 8;
 
 /// Where and how patiently a [`Client`] talks to a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
     /// Server endpoint, e.g. `tcp://127.0.0.1:5555` or `inproc://sim`.
     pub endpoint: String,
@@ -33,6 +34,9 @@ pub struct ClientConfig {
     /// How many times a request is sent again after a timeout (so a call
     /// makes at most `retries + 1` attempts).
     pub retries: u32,
+    /// Bounds on what the server declares (camera size, ...); also caps the
+    /// size of a message this client accepts.
+    pub limits: Limits,
 }
 
 impl ClientConfig {
@@ -47,6 +51,7 @@ impl ClientConfig {
             endpoint: endpoint.into(),
             timeout_ms: Self::DEFAULT_TIMEOUT_MS,
             retries: Self::DEFAULT_RETRIES,
+            limits: Limits::default(),
         }
     }
 }
@@ -61,6 +66,8 @@ pub struct Client {
     parts: Vec<zmq::Message>,
     /// Parts in the latest reply (at most `parts.len()` of them kept).
     received: usize,
+    /// Frame size announced by the last `hello`: every observation must have it.
+    camera: Option<(u32, u32)>,
 }
 
 impl Client {
@@ -76,6 +83,7 @@ impl Client {
             header: Vec::new(),
             parts: Vec::new(),
             received: 0,
+            camera: None,
             cfg,
         })
     }
@@ -85,10 +93,16 @@ impl Client {
         &self.cfg
     }
 
-    /// Asks for the server's capabilities.
+    /// Asks for the server's capabilities, checked against the configured
+    /// [`Limits`] ([`Error::OutOfRange`] naming the value and the limit).
+    /// From then on every observation must have the announced frame size.
     pub fn hello(&mut self) -> Result<Capabilities, Error> {
         match self.call(&Request::Hello, "capabilities")? {
-            Reply::Capabilities(c) => Ok(c),
+            Reply::Capabilities(c) => {
+                self.cfg.limits.check_capabilities(&c)?;
+                self.camera = Some((c.camera.width, c.camera.height));
+                Ok(c)
+            }
             other => Err(unexpected("capabilities", &other)),
         }
     }
@@ -208,7 +222,17 @@ impl Client {
                 self.received
             )));
         }
-        decode_observation_into(&header, parts, obs)
+        decode_observation_into(&header, parts, obs)?;
+        match self.camera {
+            Some((w, h)) if (obs.frame.width, obs.frame.height) != (w, h) => {
+                Err(Error::OutOfRange {
+                    what: "observation frame".into(),
+                    value: format!("{} x {}", obs.frame.width, obs.frame.height),
+                    limit: format!("the camera the server announced is {w} x {h}"),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Sends a request whose reply has no binary parts and decodes it.
@@ -310,6 +334,9 @@ fn open_socket(ctx: &zmq::Context, cfg: &ClientConfig) -> Result<zmq::Socket, Er
     let socket = ctx.socket(zmq::REQ)?;
     socket.set_linger(0)?;
     socket.set_sndtimeo(i32::try_from(cfg.timeout_ms).unwrap_or(i32::MAX))?;
+    // A message larger than the largest frame allowed is dropped by ZeroMQ
+    // before it is read (the request then times out).
+    socket.set_maxmsgsize(cfg.limits.max_message_bytes())?;
     socket
         .connect(&cfg.endpoint)
         .map_err(|source| Error::Endpoint {

@@ -42,6 +42,17 @@ pub enum Error {
     /// action, not finite, or where the agent cannot stand.
     #[error("bad pose: {0}")]
     BadPose(String),
+    /// A value a peer declared (a camera size, a step size, a coordinate)
+    /// is outside what this side accepts.
+    #[error("{what} is {value}: {limit}")]
+    OutOfRange {
+        /// Which value, e.g. `"capabilities.camera.width"`.
+        what: String,
+        /// The value as declared.
+        value: String,
+        /// The limit it breaks, and the setting that holds it.
+        limit: String,
+    },
     /// The peer answered with a typed error reply.
     #[error("remote error {code}: {message}")]
     Remote {

@@ -7,6 +7,7 @@
 //! - [`backend`]: the [`Backend`] a world implements, and the [`TestWorld`]
 //!   a test world adds.
 //! - [`goal`]: goal words for benchmark categories and the article rule.
+//! - [`limits`]: bounds on everything a peer declares.
 //! - [`crop`]: the square object crop shared by training data and perception.
 //!
 //! The worlds themselves live elsewhere: cow's embedded simulator in the
@@ -18,6 +19,7 @@ pub mod client;
 pub mod crop;
 pub mod error;
 pub mod goal;
+pub mod limits;
 pub mod protocol;
 pub mod server;
 pub mod types;

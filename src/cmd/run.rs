@@ -163,6 +163,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             endpoint: endpoint.clone(),
             timeout_ms: config.sim.timeout_ms,
             retries: config.sim.retries,
+            limits: config.sim.limits,
         },
     )
     .with_context(|| format!("connecting to {endpoint}"))?;
@@ -203,6 +204,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         resume: args.resume,
         record_dir: args.record.clone(),
         max_consecutive_errors: config.run.max_consecutive_errors,
+        limits: config.sim.limits,
     };
     let report = runner::run(
         &mut client,

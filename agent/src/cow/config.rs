@@ -17,6 +17,18 @@ pub enum PoseSource {
     DeadReckoning,
 }
 
+/// What the agent does when the source's pose jumps farther in one step
+/// than `max_pose_jump_steps` move steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoseJump {
+    /// End the episode with an error naming the jump and the limit.
+    #[default]
+    Error,
+    /// Start a new map at the new pose (a relocalised robot) and go on.
+    ResetMap,
+}
+
 /// Occupancy-map settings (mirrors `maps::MapConfig`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,6 +55,9 @@ pub struct MapSettings {
     pub clear_ratio: u16,
     /// A cell marked by a blocked MoveAhead stays occupied for this many more free sightings.
     pub collision_persistence: u16,
+    /// Largest side of the mapped area, metres: a frame that would make the
+    /// map span more is an error for that episode, never an unbounded map.
+    pub max_extent: f32,
 }
 
 impl Default for MapSettings {
@@ -60,6 +75,7 @@ impl Default for MapSettings {
             proximity_weight: m.proximity_weight,
             clear_ratio: m.clear_ratio,
             collision_persistence: m.collision_persistence,
+            max_extent: m.max_extent,
         }
     }
 }
@@ -79,6 +95,7 @@ impl MapSettings {
             proximity_weight: self.proximity_weight,
             clear_ratio: self.clear_ratio,
             collision_persistence: self.collision_persistence,
+            max_extent: self.max_extent,
             goal_threshold,
             ..maps::MapConfig::default()
         }
@@ -129,6 +146,13 @@ pub struct CowConfig {
     /// agent close to everything it had only seen from afar (small goals
     /// are detected from a few metres at most). `None`: no second pass.
     pub reexplore_max_depth: Option<f32>,
+    /// A pose from the source that moves farther than this many move steps
+    /// between two observations is a jump (a teleport, a relocalisation, a
+    /// broken bridge), handled as `on_pose_jump` says.
+    pub max_pose_jump_steps: f32,
+    /// `"error"` (end the episode with an error naming the jump) or
+    /// `"reset_map"` (start a new map at the new pose and go on).
+    pub on_pose_jump: PoseJump,
     /// The occupancy map.
     pub map: MapSettings,
 }
@@ -149,6 +173,8 @@ impl Default for CowConfig {
             target_patience: 60,
             unknown_cost: None,
             reexplore_max_depth: None,
+            max_pose_jump_steps: 4.0,
+            on_pose_jump: PoseJump::Error,
             map: MapSettings::default(),
         }
     }

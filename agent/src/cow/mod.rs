@@ -18,7 +18,7 @@ use maps::{
 };
 use sim_bridge::{Action, EpisodeResult, Observation};
 
-pub use config::{CowConfig, MapSettings, PoseSource};
+pub use config::{CowConfig, MapSettings, PoseJump, PoseSource};
 
 use crate::agent::{Agent, EpisodeStart, StepCost};
 use crate::localize::{center::reduce_to_center, Goal, Localizer};
@@ -52,6 +52,10 @@ pub struct EpisodeState {
     pub trajectory: Vec<Pose2>,
     /// Whether the second exploration pass (`reexplore_max_depth`) started.
     pub reexplored: bool,
+    /// Distance of one MoveAhead, metres (the source's action space).
+    pub move_step: f32,
+    /// Look-around turns at the start of an episode (and after a map reset).
+    pub spins: u32,
 }
 
 /// The CoW agent over any localizer.
@@ -98,6 +102,28 @@ impl CowAgent {
             "nothing left to explore: second pass with a shorter mapping range"
         );
         Ok(())
+    }
+
+    /// Handles a pose that moved `jump` metres in one step, more than `limit`:
+    /// an error, or a fresh map from the new pose (`on_pose_jump`).
+    fn pose_jumped(&self, st: &mut EpisodeState, jump: f32, limit: f32) -> Result<(), Error> {
+        let what = format!(
+            "the pose jumped {jump} m in one step, more than the {limit} m of \
+             agent.cow.max_pose_jump_steps = {} move steps",
+            self.config.max_pose_jump_steps
+        );
+        match self.config.on_pose_jump {
+            PoseJump::Error => Err(Error::Observation(what)),
+            PoseJump::ResetMap => {
+                tracing::warn!("{what}: starting a new map (agent.cow.on_pose_jump = reset_map)");
+                let map_config = self.config.map.to_map_config(self.threshold);
+                st.map = OccupancyMap::new(map_config).map_err(|e| Error::Config(e.to_string()))?;
+                st.memory.clear();
+                st.trajectory.clear();
+                st.policy.forget_map(st.spins);
+                Ok(())
+            }
+        }
     }
 
     /// A CoW agent with these settings and this localizer.
@@ -182,6 +208,20 @@ impl Agent for CowAgent {
             },
             caps,
         )?;
+        for needed in [
+            Action::MoveAhead,
+            Action::RotateLeft,
+            Action::RotateRight,
+            Action::Stop,
+        ] {
+            if !caps.actions.contains(&needed) {
+                return Err(Error::Config(format!(
+                    "the source {:?} does not offer {needed}, which the CoW agent needs \
+                     (it offers {:?})",
+                    caps.simulator, caps.actions
+                )));
+            }
+        }
         let cam = caps.camera;
         let camera = PinholeCamera::new(cam.width, cam.height, cam.fx, cam.fy, cam.cx, cam.cy)
             .map_err(|e| Error::Config(format!("camera of {:?}: {e}", caps.simulator)))?;
@@ -228,6 +268,8 @@ impl Agent for CowAgent {
             camera_height: cam.camera_height,
             trajectory: Vec::with_capacity(start.max_steps as usize + 1),
             reexplored: false,
+            move_step: caps.action_space.move_step,
+            spins,
         });
         self.last_action = None;
         self.cost = StepCost::default();
@@ -241,14 +283,31 @@ impl Agent for CowAgent {
         };
         let result = (|| {
             let frame = &obs.frame;
-            if frame.depth.len() != st.camera.pixels() {
+            let shape = (frame.width, frame.height);
+            if shape != (st.camera.width, st.camera.height)
+                || frame.depth.len() != st.camera.pixels()
+            {
                 return Err(Error::Observation(format!(
-                    "frame is {}x{}, the announced camera {}x{}",
-                    frame.width, frame.height, st.camera.width, st.camera.height
+                    "frame is {}x{} ({} depth values), the announced camera {}x{}",
+                    frame.width,
+                    frame.height,
+                    frame.depth.len(),
+                    st.camera.width,
+                    st.camera.height
                 )));
             }
             // The source's record of the executed action wins over our own memory.
             let pose = st.pose.update(obs, obs.last_action.or(self.last_action))?;
+            if ![pose.x, pose.y, pose.yaw].iter().all(|v| v.is_finite()) {
+                return Err(Error::Observation(format!("pose {pose:?} is not finite")));
+            }
+            if let Some(prev) = st.trajectory.last() {
+                let jump = (pose.x - prev.x).hypot(pose.y - prev.y);
+                let limit = self.config.max_pose_jump_steps * st.move_step;
+                if jump > limit {
+                    self.pose_jumped(&mut st, jump, limit)?;
+                }
+            }
             st.trajectory.push(pose);
 
             let t = Instant::now();

@@ -117,6 +117,19 @@ impl Policy {
         }
     }
 
+    /// Forgets everything tied to the old map (targets, path, recovery) after
+    /// the map was started afresh, and looks around again with `spins` turns.
+    pub fn forget_map(&mut self, spins: u32) {
+        self.spins_left = spins;
+        self.mode = Mode::Spin;
+        self.explore_target = None;
+        self.goal_target = None;
+        self.path.clear();
+        self.failed_moves = 0;
+        self.recover_left = 0;
+        self.idle_steps = 0;
+    }
+
     /// What the policy is doing.
     pub fn mode(&self) -> Mode {
         self.mode

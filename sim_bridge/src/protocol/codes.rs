@@ -78,7 +78,7 @@ impl Error {
     pub fn wire_code(&self) -> ErrorCode {
         match self {
             Error::Version { .. } => ErrorCode::Version,
-            Error::Malformed(_) => ErrorCode::Malformed,
+            Error::Malformed(_) | Error::OutOfRange { .. } => ErrorCode::Malformed,
             Error::UnknownType(_) => ErrorCode::UnknownType,
             Error::UnknownAction(_) => ErrorCode::UnknownAction,
             Error::BadDepth { .. } => ErrorCode::BadDepth,
