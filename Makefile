@@ -13,13 +13,13 @@ DEMO_EPISODES ?= 20
 APT_PACKAGES := libzmq3-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-export setup system-deps venv build lint fmt rust-test py-test bench clean-venv
+.PHONY: demo test test-export setup system-deps venv habitat-venv build lint fmt rust-test py-test py-test-habitat bench clean-venv
 
 demo: setup build
 	rm -rf runs/demo
 	./target/release/cow run --config configs/embedded.toml --episodes $(DEMO_EPISODES) --out runs/demo
 
-test: setup lint rust-test py-test
+test: setup lint rust-test py-test py-test-habitat
 
 setup: system-deps venv
 
@@ -30,13 +30,25 @@ system-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
 	fi
 
-# The project-local Python environment: bridge client and tools, and the
-# ONNX Runtime library the agent loads.
+# The project-local Python environment: bridge client, the RoboTHOR bridge's
+# ai2thor (its Controller; no Unity build), the tools, and the ONNX Runtime
+# library the agent loads.
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: sim_bridge/python/pyproject.toml $(wildcard tools/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -e 'sim_bridge/python[dev]' $(if $(wildcard tools/pyproject.toml),-e 'tools[dev]',)
+	$(PIP) install -e 'sim_bridge/python[dev,thor]' $(if $(wildcard tools/pyproject.toml),-e 'tools[dev]',)
+	touch $@
+
+# habitat-lab without habitat-sim, for the Habitat bridge's tests (about 940 MB,
+# under a minute to install; created once, kept until pyproject.toml changes).
+HABITAT_VENV := .venv-habitat
+HABITAT_PY := $(HABITAT_VENV)/bin/python
+habitat-venv: $(HABITAT_VENV)/.installed
+
+$(HABITAT_VENV)/.installed: sim_bridge/python/pyproject.toml
+	$(PYTHON) -m venv $(HABITAT_VENV)
+	$(HABITAT_PY) -m pip --disable-pip-version-check -q install -e 'sim_bridge/python[dev,habitat]'
 	touch $@
 
 build:
@@ -52,11 +64,18 @@ rust-test:
 # Python tests; the bridge tests drive the real `cow sim serve`.
 py-test: venv
 	$(CARGO) build --bin cow
-	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/debug/cow ../../$(PY) -m pytest -q
-	cd sim_bridge/python && ../../$(VENV)/bin/ruff check . && ../../$(VENV)/bin/ruff format --check . && ../../$(VENV)/bin/mypy --strict cow_bridge
+	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/debug/cow ../../$(PY) -m pytest -q -m "not habitat"
+	cd sim_bridge/python && ../../$(VENV)/bin/ruff check . && ../../$(VENV)/bin/ruff format --check . && ../../$(VENV)/bin/mypy --strict cow_bridge --exclude 'cow_bridge/(habitat/|testing/habitat_)'
 	@if [ -f tools/pyproject.toml ]; then \
 		cd tools && ../$(PY) -m pytest -q && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy src/cow_tools; \
 	fi
+
+# The Habitat bridge under habitat-lab's real Env, task, measures and dataset
+# loader (the test world renders the embedded houses), and its type check.
+py-test-habitat: habitat-venv
+	$(CARGO) build --bin cow
+	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/debug/cow ../../$(HABITAT_PY) -m pytest -q -m habitat tests/test_habitat_*.py
+	cd sim_bridge/python && ../../$(HABITAT_VENV)/bin/mypy --strict cow_bridge/habitat cow_bridge/testing/habitat_shim.py cow_bridge/testing/habitat_world.py tests/test_habitat_*.py tests/habitat_corridor.py
 
 # PyTorch parity of the exporter (tests marked `torch`), in a venv with torch and open_clip:
 # TORCH_PYTHON if set (e.g. an existing environment), else .venv-export (created here).
@@ -68,7 +87,7 @@ test-export:
 	else \
 		[ -x $(EXPORT_VENV)/bin/python ] || $(PYTHON) -m venv $(EXPORT_VENV); \
 		$(EXPORT_VENV)/bin/python -m pip --disable-pip-version-check -q install -e 'tools[dev,torch]'; \
-		py=$(EXPORT_VENV)/bin/python; \
+		py=$(CURDIR)/$(EXPORT_VENV)/bin/python; \
 	fi; \
 	cd tools && $$py -m pytest -q -m torch -rA tests/
 
