@@ -38,12 +38,9 @@ pub fn build_localizer(config: &Config) -> anyhow::Result<Box<dyn Localizer>> {
             };
             let mut clip = config.agent.clip.clone();
             clip.kind = kind;
-            agent::perception::build_localizer(&clip).with_context(|| {
-                format!(
-                    "building the {name} localizer from {}",
-                    clip.bundle.display()
-                )
-            })
+            // The bundle error names the folder.
+            agent::perception::build_localizer(&clip)
+                .with_context(|| format!("building the {name} localizer"))
         }
     }
 }

@@ -149,6 +149,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let run_json = toml::to_string_pretty(&config).context("serialising the config")?;
     write_atomic(&out.join("config.toml"), run_json.as_bytes())?;
 
+    // The agent (and its model) first: a missing bundle is reported at once,
+    // not after waiting for a simulator.
+    let mut agent = crate::cmd::agents::build_agent(&config)?;
     let ctx = zmq::Context::new();
     let (endpoint, server) = if config.sim.source == "embedded" {
         let endpoint = format!("inproc://cow-embedded-sim-{}", std::process::id());
@@ -174,7 +177,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     if config.run.episodes > 0 {
         episodes.truncate(config.run.episodes);
     }
-    let mut agent = crate::cmd::agents::build_agent(&config)?;
     tracing::info!(
         agent = agent.name(),
         episodes = episodes.len(),

@@ -129,7 +129,7 @@ impl Manifest {
         let bundle = dir.display().to_string();
         let text = std::fs::read_to_string(&path).map_err(|e| Error::Bundle {
             bundle: bundle.clone(),
-            message: format!("reading {}: {e}", path.display()),
+            message: format!("reading manifest.json: {e}"),
         })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| Error::Bundle {
             bundle: bundle.clone(),
