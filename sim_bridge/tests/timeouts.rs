@@ -17,6 +17,7 @@ fn impatient(ctx: &zmq::Context, endpoint: &str, timeout_ms: u64, retries: u32) 
         endpoint: endpoint.to_owned(),
         timeout_ms,
         retries,
+        limits: Default::default(),
     };
     Client::connect(ctx, cfg).unwrap()
 }

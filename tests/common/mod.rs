@@ -77,6 +77,7 @@ impl SimServer {
                 endpoint: self.endpoint.clone(),
                 timeout_ms: 500,
                 retries: 1,
+                limits: Default::default(),
             };
             if let Ok(mut c) = sim_bridge::client::Client::connect(&ctx, cfg) {
                 if c.hello().is_ok() {
