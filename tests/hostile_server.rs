@@ -176,6 +176,23 @@ fn run_against(lie: Lie, extra: &[&str]) -> (bool, String, tempfile::TempDir, Ve
     (out.status.success(), stderr, dir, episodes)
 }
 
+/// `configs/embedded.toml` with the line `from` replaced by `to`, written in `dir`.
+fn shipped_config_with(dir: &tempfile::TempDir, from: &str, to: &str) -> std::path::PathBuf {
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/embedded.toml"
+    ))
+    .unwrap();
+    let changed = shipped.replace(from, to);
+    assert_ne!(
+        changed, shipped,
+        "configs/embedded.toml has no line {from:?}"
+    );
+    let path = dir.path().join("changed.toml");
+    std::fs::write(&path, changed).unwrap();
+    path
+}
+
 /// The run refuses the server at `hello` with `message`, before anything runs.
 fn refused_at_hello(lie: Lie, message: &str) {
     let (ok, stderr, dir, _) = run_against(lie, &[]);
@@ -255,18 +272,11 @@ fn a_pose_jump_ends_that_episode_only() {
 #[test]
 fn the_map_extent_bounds_a_jump_the_agent_was_told_to_accept() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("lenient.toml");
-    let shipped = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/configs/embedded.toml"
-    ))
-    .unwrap();
-    let lenient = shipped.replace("max_pose_jump_steps = 4.0", "max_pose_jump_steps = 1e12");
-    assert_ne!(
-        lenient, shipped,
-        "configs/embedded.toml names max_pose_jump_steps"
+    let config = shipped_config_with(
+        &dir,
+        "max_pose_jump_steps = 4.0",
+        "max_pose_jump_steps = 1e12",
     );
-    std::fs::write(&config, lenient).unwrap();
     let config = config.to_str().unwrap();
     first_episode_fails(
         Lie::PoseJump(1e5),
@@ -285,15 +295,11 @@ fn the_map_extent_bounds_a_jump_the_agent_was_told_to_accept() {
 #[test]
 fn a_pose_jump_can_reset_the_map_instead() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("reset.toml");
-    let shipped = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/configs/embedded.toml"
-    ))
-    .unwrap();
-    let reset = shipped.replace("on_pose_jump = \"error\"", "on_pose_jump = \"reset_map\"");
-    assert_ne!(reset, shipped, "configs/embedded.toml names on_pose_jump");
-    std::fs::write(&config, reset).unwrap();
+    let config = shipped_config_with(
+        &dir,
+        "on_pose_jump = \"error\"",
+        "on_pose_jump = \"reset_map\"",
+    );
     let (ok, stderr, run, episodes) =
         run_against(Lie::PoseJump(50.0), &["--config", config.to_str().unwrap()]);
     assert!(ok, "{stderr}");

@@ -4,7 +4,7 @@
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -20,6 +20,22 @@ const MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Largest decompressed file read, bytes (Habitat's largest ObjectNav
 /// training files are a few hundred MB; this refuses a gzip bomb).
 pub const MAX_BYTES: u64 = 4 << 30;
+
+/// The `*.json.gz` files of folder `dir`, by name; an error naming the folder
+/// when it cannot be listed or holds none.
+pub fn json_gz_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("listing", dir, e))?;
+    let mut names: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(Error::format(dir, "holds no *.json.gz files".to_string()));
+    }
+    Ok(names)
+}
 
 /// Whether `path` starts with the gzip magic bytes.
 pub fn is_gzip(path: &Path) -> Result<bool, Error> {

@@ -168,20 +168,7 @@ fn files(path: &Path) -> Result<Vec<(PathBuf, DatasetFile)>, Error> {
         }
         path.parent().unwrap_or(Path::new(".")).join("content")
     };
-    let entries = std::fs::read_dir(&content).map_err(|e| Error::io("listing", &content, e))?;
-    let mut names: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        return Err(Error::format(
-            path,
-            format!("no episodes, and no *.json.gz in {}", content.display()),
-        ));
-    }
-    names
+    gz::json_gz_files(&content)?
         .into_iter()
         .map(|p| gz::read_as(&p).map(|f| (p, f)))
         .collect()

@@ -91,20 +91,7 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     } else {
         path.to_path_buf()
     };
-    let entries = std::fs::read_dir(&dir).map_err(|e| Error::io("listing", &dir, e))?;
-    let mut names: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        return Err(Error::format(
-            &dir,
-            "holds no *.json.gz episode files".to_string(),
-        ));
-    }
-    Ok(names)
+    gz::json_gz_files(&dir)
 }
 
 /// Reads RoboTHOR challenge episodes (a file or a folder) into cow's
@@ -212,7 +199,7 @@ mod tests {
             .to_string();
         assert!(err.contains("nope.json.gz"), "{err}");
         let err = read(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("no *.json.gz"), "{err}");
+        assert!(err.contains("holds no *.json.gz"), "{err}");
         let f = dir.path().join("x.json.gz");
         gz::write(&f, &serde_json::json!([{"id": "a", "scene": "s"}]), true).unwrap();
         let err = read(&f).unwrap_err().to_string();

@@ -30,12 +30,7 @@ pub struct GoalView {
 impl GoalView {
     /// Whether pixel `(u, v)` shows an instance of the goal category.
     pub fn on_goal(&self, u: u32, v: u32) -> bool {
-        let i = v as usize * self.frame.width as usize + u as usize;
-        self.frame
-            .semantic
-            .as_ref()
-            .and_then(|s| s.get(i))
-            .is_some_and(|&s| split_semantic(s).0 == self.goal.class())
+        self.frame.class_at(u, v) == Some(self.goal.class())
     }
 }
 

@@ -237,6 +237,19 @@ impl Frame {
     pub fn pixels(&self) -> usize {
         self.width as usize * self.height as usize
     }
+
+    /// The semantic class of pixel `(u, v)` (u right, v down); `None` outside
+    /// the frame or without a semantic part.
+    pub fn class_at(&self, u: u32, v: u32) -> Option<u32> {
+        if u >= self.width || v >= self.height {
+            return None;
+        }
+        let i = v as usize * self.width as usize + u as usize;
+        self.semantic
+            .as_ref()
+            .and_then(|s| s.get(i))
+            .map(|&s| split_semantic(s).0)
+    }
 }
 
 /// What the agent receives after `reset` and after each `step`.

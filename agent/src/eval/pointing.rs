@@ -9,7 +9,6 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use sim_bridge::types::split_semantic;
 use sim_bridge::{Capabilities, Frame};
 
 use crate::localize::{Goal, Localizer};
@@ -31,12 +30,7 @@ pub struct GoalView {
 impl GoalView {
     /// Whether pixel `(u, v)` shows an instance of the goal category.
     pub fn on_goal(&self, u: u32, v: u32) -> bool {
-        let i = v as usize * self.frame.width as usize + u as usize;
-        self.frame
-            .semantic
-            .as_ref()
-            .and_then(|s| s.get(i))
-            .is_some_and(|&s| split_semantic(s).0 == self.goal_class)
+        self.frame.class_at(u, v) == Some(self.goal_class)
     }
 }
 

@@ -520,6 +520,29 @@ mod tests {
         generate(Split::Test, 2, &SimConfig::default())
     }
 
+    /// The first success point of `kind` (in scan order) with an instance at
+    /// a distance `near` accepts, and that instance.
+    fn success_point(
+        world: &World,
+        kind: ObjectKind,
+        near: impl Fn(f32) -> bool,
+    ) -> (f32, f32, crate::sim::house::Object) {
+        world
+            .goal_field(kind)
+            .success
+            .iter()
+            .find_map(|&i| {
+                let (x, y) = world.nav.center(i);
+                world
+                    .house
+                    .objects
+                    .iter()
+                    .find(|o| o.kind == kind && near(world.house.object_distance(o, x, y)))
+                    .map(|o| (x, y, o.clone()))
+            })
+            .expect("some success point has an instance at that distance")
+    }
+
     #[test]
     fn errors_are_typed() {
         let eps = two_episodes();
@@ -610,23 +633,7 @@ mod tests {
         // Stand on a success point about 0.7 m from an instance and face it.
         let kind = ObjectKind::from_name(&ep.object_type).unwrap();
         let world = World::new(House::generate(House::seed_of(&ep.scene).unwrap()), &cfg);
-        let field = world.goal_field(kind);
-        let (x, y, obj) = field
-            .success
-            .iter()
-            .filter_map(|&i| {
-                let (x, y) = world.nav.center(i);
-                world
-                    .house
-                    .objects
-                    .iter()
-                    .find(|o| {
-                        o.kind == kind && (world.house.object_distance(o, x, y) - 0.7).abs() < 0.05
-                    })
-                    .map(|o| (x, y, o.clone()))
-            })
-            .next()
-            .unwrap();
+        let (x, y, obj) = success_point(&world, kind, |d| (d - 0.7).abs() < 0.05);
         let near = Episode {
             id: "near".into(),
             initial_position: Position { x, y, z: 0.0 },
@@ -792,21 +799,7 @@ mod tests {
         let cfg = SimConfig::default();
         let world = World::new(House::generate(House::seed_of(&ep.scene).unwrap()), &cfg);
         let kind = ObjectKind::from_name(&ep.object_type).unwrap();
-        let field = world.goal_field(kind);
-        let (x, y, obj) = field
-            .success
-            .iter()
-            .filter_map(|&i| {
-                let (x, y) = world.nav.center(i);
-                world
-                    .house
-                    .objects
-                    .iter()
-                    .find(|o| o.kind == kind && world.house.object_distance(o, x, y) < 0.8)
-                    .map(|o| (x, y, o.clone()))
-            })
-            .next()
-            .unwrap();
+        let (x, y, obj) = success_point(&world, kind, |d| d < 0.8);
         let mut sim = sim_with(vec![ep.clone()]);
         sim.reset(&ep.id).unwrap();
         let far = sim.objects().unwrap();

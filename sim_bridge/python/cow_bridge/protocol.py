@@ -118,6 +118,27 @@ class Pose:
     yaw: float
 
 
+def camera_from_hfov(
+    width: int, height: int, hfov_deg: float, camera_height: float, max_depth: float
+) -> dict[str, Any]:
+    """``capabilities.camera`` (PROTOCOL.md section 4) of a pinhole camera with
+    square pixels and a centred principal point, from its horizontal field of
+    view in degrees: ``fx = fy = width / 2 / tan(hfov / 2)``, in float64 (cow
+    reads binary32). The Python twin of Rust's ``CameraIntrinsics::from_hfov``."""
+    fx = width / 2.0 / math.tan(math.radians(hfov_deg) / 2.0)
+    return {
+        "width": width,
+        "height": height,
+        "fx": fx,
+        "fy": fx,
+        "cx": width / 2.0,
+        "cy": height / 2.0,
+        "hfov_deg": hfov_deg,
+        "camera_height": camera_height,
+        "max_depth": max_depth,
+    }
+
+
 @dataclass
 class Observation:
     """An observation: episode state plus RGB, depth and optional semantic arrays."""

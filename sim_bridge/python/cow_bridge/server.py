@@ -14,15 +14,20 @@ lazy-pirate client sends after a timeout) is answered from the cached
 previous reply instead of being executed again, so a slow ``step`` is never
 applied twice. Messages larger than ``max_message_bytes`` are dropped by
 ZeroMQ itself (``ZMQ_MAXMSGSIZE``) before they reach Python.
+
+:func:`serve_until_stopped` is the whole life of a bridge command: serve
+until a ``close`` request, SIGINT or SIGTERM, then close the backend.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, Protocol
 
 import zmq
@@ -70,6 +75,12 @@ class Backend(Protocol):
 
     def episode_result(self) -> dict[str, Any]:
         """Ground truth of the running (or just finished) episode."""
+        ...
+
+    def close(self) -> None:
+        """Releases the simulator (and any process it started); called once,
+        by :func:`serve_until_stopped`, when serving ends. The server itself
+        never calls it: a ``close`` request only ends the serve loop."""
         ...
 
 
@@ -219,3 +230,34 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def serve_until_stopped(backend: Backend, bind: str, name: str) -> ServeStats:
+    """Serves ``backend`` at ``bind`` until a ``close`` request, SIGINT or
+    SIGTERM, logs the counters, then closes the backend (also when serving
+    fails). ``name`` names the simulator in the log. The signal handlers are
+    installed for the call only (so call it from the main thread) and the
+    previous ones restored on the way out."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Server(backend, bind) as server:
+            log.info("serving %s at %s", name, server.endpoint)
+            stats = server.serve(stop)
+        log.info(
+            "served %d requests (%d resets, %d steps, %d errors)",
+            stats.requests,
+            stats.resets,
+            stats.steps,
+            stats.errors,
+        )
+        return stats
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        backend.close()

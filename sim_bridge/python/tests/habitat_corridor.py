@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cow_bridge.testing import habitat_shim
+from cow_bridge.testing.semantic_scene import SemanticCategory, SemanticObject, SemanticScene
 
 habitat_shim.install()
 
@@ -74,26 +74,6 @@ class CorridorSemantic(SemanticSensor):
         frames: dict[str, Any] = args[0]
         out: npt.NDArray[np.uint32] = frames["semantic"]
         return out
-
-
-@dataclass
-class Category:
-    label: str
-
-    def name(self) -> str:
-        return self.label
-
-
-@dataclass
-class Annotated:
-    id: str
-    semantic_id: int
-    category: Category
-
-
-@dataclass
-class Annotations:
-    objects: list[Annotated | None]
 
 
 @registry.register_simulator(name="CowBridgeTestCorridor-v0")
@@ -173,12 +153,12 @@ class Corridor(Simulator):
         a = np.asarray(position_a, dtype=np.float64)
         return float(min(np.linalg.norm(np.asarray(b) - a) for b in position_b))
 
-    def semantic_annotations(self) -> Annotations:
-        return Annotations(
+    def semantic_annotations(self) -> SemanticScene:
+        return SemanticScene(
             [
                 None,
-                Annotated("chair_5", SEMANTIC_LEFT, Category("chair")),
-                Annotated("couch_9", SEMANTIC_MIDDLE, Category("couch")),
+                SemanticObject("chair_5", SEMANTIC_LEFT, SemanticCategory("chair")),
+                SemanticObject("couch_9", SEMANTIC_MIDDLE, SemanticCategory("couch")),
             ]
         )
 

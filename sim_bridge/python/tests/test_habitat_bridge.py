@@ -14,11 +14,12 @@ import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 import zmq
+from cow_metrics import cow_soft_spl, cow_spl
 
 from cow_bridge import Client
 from cow_bridge.frames import habitat_to_world
@@ -218,22 +219,6 @@ def test_an_episode_judged_by_habitats_measures(backend: HabitatBackend) -> None
     assert measures["soft_spl"] == pytest.approx(1.0, abs=1e-12)
     assert measures["distance_to_goal"] == pytest.approx(0.0, abs=1e-12)
     assert "distance_to_goal_reward" in measures
-
-
-def cow_spl(r: dict[str, Any]) -> float:
-    """cow's SPL of a record (agent::eval::metrics::spl)."""
-    if not r["success"]:
-        return 0.0
-    denom = max(r["path_length"], r["shortest_path_length"])
-    return 1.0 if denom <= 0 else float(r["shortest_path_length"] / denom)
-
-
-def cow_soft_spl(r: dict[str, Any]) -> float:
-    """cow's SoftSPL of a record (agent::eval::metrics::soft_spl)."""
-    d0, dt, p = r["initial_distance_to_goal"], r["distance_to_goal"], r["path_length"]
-    if d0 <= 0:
-        return 1.0 if dt <= 0 else 0.0
-    return float(max(0.0, 1.0 - dt / d0) * d0 / max(d0, p))
 
 
 @pytest.mark.parametrize(

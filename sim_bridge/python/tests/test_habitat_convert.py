@@ -14,29 +14,17 @@ import pytest
 
 from cow_bridge import frames
 from cow_bridge.habitat import convert
+from cow_bridge.testing.semantic_scene import SemanticCategory, SemanticObject
 
 pytestmark = pytest.mark.habitat
 
 
 @dataclass
-class Category:
-    label: str
-
-    def name(self) -> str:
-        return self.label
-
-
-@dataclass
-class WithSemanticId:
-    id: str
-    semantic_id: int
-    category: Category | None
-
-
-@dataclass
 class IdOnly:
+    """An object without a ``semantic_id``: its id's suffix is the id."""
+
     id: str
-    category: Category
+    category: SemanticCategory
 
 
 # ---------------------------------------------------------------- semantic
@@ -57,11 +45,11 @@ def test_classes_run_from_nothing_through_the_categories_to_other() -> None:
 def test_annotation_ids_come_from_semantic_id_or_the_id_suffix() -> None:
     objects: list[object] = [
         None,
-        WithSemanticId("a", 5, Category("chair")),
-        IdOnly("1_2_17", Category("tv")),
-        WithSemanticId("no category", 6, None),
-        IdOnly("not-a-number", Category("sofa")),
-        WithSemanticId("empty", 8, Category("")),
+        SemanticObject("a", 5, SemanticCategory("chair")),
+        IdOnly("1_2_17", SemanticCategory("tv")),
+        SemanticObject("no category", 6, None),
+        IdOnly("not-a-number", SemanticCategory("sofa")),
+        SemanticObject("empty", 8, SemanticCategory("")),
     ]
     assert convert.annotation_categories(objects) == {5: "chair", 17: "tv"}
 

@@ -26,103 +26,21 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
 
 import numpy as np
 import pytest
+from cow_metrics import cow_soft_spl, cow_spl
+from end_to_end import as_f32, cow_binary, free_port, process, records, run, wait_for_hello
 
 from cow_bridge import Client
 
 pytestmark = pytest.mark.habitat
 
-REPO = Path(__file__).resolve().parents[3]
 EPISODES = 6
 MAX_STEPS = 500
 TASK = "benchmark/nav/objectnav/objectnav_hm3d.yaml"
-
-
-def cow_binary() -> Path:
-    path = Path(os.environ.get("COW_BIN") or REPO / "target" / "debug" / "cow")
-    if not path.is_file():
-        pytest.fail(f"no cow binary at {path}: build it or set COW_BIN")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def started(
-    cmd: Sequence[str | os.PathLike[str]], log: IO[bytes], env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A background process, stopped (SIGTERM, then SIGKILL) when the block ends."""
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def run(cmd: Sequence[str | os.PathLike[str]], timeout: float = 120) -> str:
-    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def hello(endpoint: str, proc: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
-    """The server's capabilities, waiting for it to come up."""
-    with Client(endpoint, timeout_ms=1000, retries=60) as c:
-        try:
-            return c.hello()
-        except Exception:
-            raise AssertionError(
-                f"{endpoint} did not answer (exit {proc.poll()}):\n{log.read_text()}"
-            ) from None
-
-
-def records(run_dir: Path) -> dict[str, dict[str, Any]]:
-    out = {}
-    for f in sorted((run_dir / "episodes").glob("*.json")):
-        r = json.loads(f.read_text())
-        out[r["episode"]["id"]] = r
-    return out
-
-
-def as_f32(d: dict[str, Any]) -> dict[str, Any]:
-    """What cow reads of a capabilities object: its numbers as binary32."""
-    return {k: np.float32(v) if isinstance(v, (int, float)) else v for k, v in d.items()}
-
-
-def cow_spl(r: dict[str, Any]) -> float:
-    """cow's SPL of a record's result (agent::eval::metrics::spl)."""
-    if not r["success"]:
-        return 0.0
-    denom = max(r["path_length"], r["shortest_path_length"])
-    return 1.0 if denom <= 0 else float(r["shortest_path_length"] / denom)
-
-
-def cow_soft_spl(r: dict[str, Any]) -> float:
-    """cow's SoftSPL of a record's result (agent::eval::metrics::soft_spl)."""
-    d0, dt, p = r["initial_distance_to_goal"], r["distance_to_goal"], r["path_length"]
-    if d0 <= 0:
-        return 1.0 if dt <= 0 else 0.0
-    return float(max(0.0, 1.0 - dt / d0) * d0 / max(d0, p))
 
 
 def test_cow_through_habitat_lab_acts_as_in_its_own_world(tmp_path: Path) -> None:
@@ -134,11 +52,8 @@ def test_cow_through_habitat_lab_acts_as_in_its_own_world(tmp_path: Path) -> Non
     bridge_at = f"tcp://127.0.0.1:{free_port()}"
     world_log, bridge_log = tmp_path / "world.log", tmp_path / "bridge.log"
     serve = [cow, "sim", "serve", "--config", config, "--bind", world_at, "--split", "test"]
-    with (
-        world_log.open("wb") as wl,
-        started([*serve, "--episodes", str(EPISODES), "-q"], wl) as world,
-    ):
-        world_caps = hello(world_at, world, world_log)
+    with process([*serve, "--episodes", str(EPISODES), "-q"], world_log) as world:
+        world_caps = wait_for_hello(world_at, world, world_log)
         assert world_caps.get("test_world") is True, "this cow binary has no test world"
         with Client(world_at) as c:
             world_episodes = c.list_episodes()
@@ -157,8 +72,8 @@ def test_cow_through_habitat_lab_acts_as_in_its_own_world(tmp_path: Path) -> Non
         for o in matching_overrides(world_caps, max_episode_steps=MAX_STEPS):
             bridge_cmd += ["--override", o]
         env = {**os.environ, ENDPOINT_VARIABLE: world_at}
-        with bridge_log.open("wb") as bl, started(bridge_cmd, bl, env) as bridge:
-            caps = hello(bridge_at, bridge, bridge_log)
+        with process(bridge_cmd, bridge_log, env) as bridge:
+            caps = wait_for_hello(bridge_at, bridge, bridge_log)
             # The agent gets the embedded camera and step sizes through habitat-lab's config.
             assert as_f32(caps["camera"]) == as_f32(world_caps["camera"])
             assert as_f32(caps["action_space"]) == as_f32(world_caps["action_space"])

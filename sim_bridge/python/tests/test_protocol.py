@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from cow_bridge.protocol import (
     Observation,
     Pose,
     ProtocolError,
+    camera_from_hfov,
     decode_reply,
     decode_request,
     encode_observation,
@@ -71,3 +74,20 @@ def test_bad_observations_are_rejected() -> None:
     assert code_of([parts[0], parts[1], negative], request=False) == "malformed"
     bad_action = parts[0].replace(b'"MoveAhead"', b'"Fly"')
     assert code_of([bad_action, parts[1], parts[2]], request=False) == "unknown_action"
+
+
+def test_camera_from_hfov_is_rusts_from_hfov() -> None:
+    # Rust's server test camera: CameraIntrinsics::from_hfov(2, 2, 90.0, 1.0, 5.0).
+    cam = camera_from_hfov(2, 2, 90.0, 1.0, 5.0)
+    assert list(cam) == [
+        "width", "height", "fx", "fy", "cx", "cy", "hfov_deg", "camera_height", "max_depth",
+    ]  # fmt: skip
+    assert (cam["width"], cam["height"], cam["cx"], cam["cy"]) == (2, 2, 1.0, 1.0)
+    assert (cam["hfov_deg"], cam["camera_height"], cam["max_depth"]) == (90.0, 1.0, 5.0)
+    assert cam["fx"] == cam["fy"] == pytest.approx(1.0, abs=1e-15)
+    # As cow reads it (binary32): the embedded camera's 112 exactly.
+    assert np.float32(camera_from_hfov(224, 224, 90.0, 0.88, 5.0)["fx"]) == np.float32(112.0)
+    # Non-square frames: fx from the width, in float64.
+    wide = camera_from_hfov(640, 480, 79.0, 0.88, 5.0)
+    assert wide["fx"] == 320.0 / math.tan(math.radians(39.5)) == wide["fy"]
+    assert (wide["cx"], wide["cy"]) == (320.0, 240.0)

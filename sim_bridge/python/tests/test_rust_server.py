@@ -8,23 +8,16 @@ Runs ``$COW_BIN sim serve --bind tcp://127.0.0.1:PORT --split test`` when
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 import zmq
+from end_to_end import free_port
 
 from cow_bridge import Client
 from cow_bridge.protocol import RemoteError, decode_reply
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,7 @@ from cow_bridge.protocol import (
     decode_reply,
     encode_request,
 )
-from cow_bridge.server import Dispatcher, Server
+from cow_bridge.server import Dispatcher, Server, serve_until_stopped
 
 
 class Counter:
@@ -27,6 +30,7 @@ class Counter:
         self.steps = 0
         self.running = False
         self.explode = False
+        self.closed = False
 
     def hello(self) -> dict[str, Any]:
         return {"protocol_version": 1, "simulator": "counter"}
@@ -50,6 +54,9 @@ class Counter:
 
     def episode_result(self) -> dict[str, Any]:
         return {"steps": self.steps, "spl": float("nan")}
+
+    def close(self) -> None:
+        self.closed = True
 
     def _obs(self) -> Observation:
         return Observation(
@@ -144,3 +151,35 @@ def test_a_stop_event_ends_the_loop() -> None:
     assert not thread.is_alive()
     server.close()
     ctx.term()
+
+
+@pytest.mark.parametrize("how", ["close", "SIGTERM", "SIGINT"])
+def test_serve_until_stopped_closes_the_backend_and_restores_the_handlers(
+    tmp_path: Path, how: str
+) -> None:
+    backend = Counter()
+    endpoint = f"ipc://{tmp_path / 'server'}"
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def stop() -> None:
+        with Client(endpoint, timeout_ms=2000, retries=5) as c:
+            c.hello()  # answered: the handlers are installed
+            if how == "close":
+                c.close()
+            else:
+                os.kill(os.getpid(), signal.Signals[how])
+
+    thread = threading.Thread(target=stop)
+    thread.start()
+    stats = serve_until_stopped(backend, endpoint, "counter")
+    thread.join(5)
+    assert stats.requests - stats.replays == (2 if how == "close" else 1)
+    assert backend.closed
+    assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_serve_until_stopped_closes_the_backend_when_it_cannot_serve() -> None:
+    backend = Counter()
+    with pytest.raises(zmq.ZMQError):
+        serve_until_stopped(backend, "tcp://no-such-host.invalid:1", "counter")
+    assert backend.closed

@@ -30,93 +30,30 @@ Needs ai2thor (the ``thor`` extra) and the cow binary: ``$COW_BIN``, else
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import ai2thor.util.metrics  # type: ignore[import-untyped]
-import numpy as np
 import pytest
+from end_to_end import (
+    REPO,
+    as_f32,
+    cow_binary,
+    free_port,
+    process,
+    records,
+    run,
+    wait_for_hello,
+)
 
-from cow_bridge import Client
 from cow_bridge.frames import world_to_thor
-from cow_bridge.protocol import BridgeTimeoutError
 
-REPO = Path(__file__).resolve().parents[3]
 EPISODES = 12
 MAX_STEPS = 100
-
-
-def cow_binary() -> Path:
-    path = Path(os.environ.get("COW_BIN") or REPO / "target" / "debug" / "cow")
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.fail(f"no cow binary at {path}: build it (cargo build) or set COW_BIN")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def process(
-    cmd: list[str], log: Path, env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Runs ``cmd`` (output to ``log``) for the duration of the block; SIGTERM, then
-    SIGKILL after 10 s, on the way out."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
-    try:
-        yield proc
-        assert proc.poll() is None, f"{cmd[0]} exited early:\n{log.read_text()}"
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def wait_for_hello(
-    endpoint: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 60.0
-) -> dict[str, Any]:
-    """The server's capabilities once it answers; fails if it exits or stays silent."""
-    deadline = time.monotonic() + seconds
-    with Client(endpoint, timeout_ms=250, retries=0) as client:
-        while True:
-            try:
-                return client.hello()
-            except BridgeTimeoutError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{endpoint} never answered hello:\n{log.read_text()}")
-
-
-def run(cmd: list[str], timeout: float = 120.0) -> str:
-    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def records(run_dir: Path) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for file in sorted((run_dir / "episodes").glob("*.json")):
-        record = json.loads(file.read_text())
-        out[record["result"]["episode_id"]] = record
-    return out
 
 
 def test_cow_through_the_thor_bridge_acts_as_in_the_embedded_world(tmp_path: Path) -> None:
@@ -156,8 +93,7 @@ def test_cow_through_the_thor_bridge_acts_as_in_the_embedded_world(tmp_path: Pat
         assert world_caps.get("test_world") is True
         with process(bridge_cmd, bridge_log, bridge_env) as bridge_proc:
             bridge_caps = wait_for_hello(bridge, bridge_proc, bridge_log)
-            for key, value in world_caps["camera"].items():
-                assert np.float32(bridge_caps["camera"][key]) == np.float32(value), key
+            assert as_f32(bridge_caps["camera"]) == as_f32(world_caps["camera"])
             assert bridge_caps["action_space"] == world_caps["action_space"]
             embedded_run = subprocess.Popen(
                 [cow, "run", *common, "--sim", "embedded", "--split", "test",

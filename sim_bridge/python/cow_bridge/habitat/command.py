@@ -20,9 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import signal
-import threading
-from types import FrameType
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as e:
         log.error("cannot import habitat-lab: %s (it needs habitat-sim, or a --plugin)", e)
         return 2
-    from cow_bridge.server import Server
+    from cow_bridge.server import serve_until_stopped
 
     try:
         config = load_config(args.config, args.split, args.data_path, args.override)
@@ -106,26 +103,5 @@ def run(args: argparse.Namespace) -> int:
         log.error("cannot start the habitat bridge: %s", e)
         log.debug("the failure in full", exc_info=True)
         return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("%s: stopping", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with Server(backend, args.bind) as server:
-            log.info("serving habitat-lab at %s", server.endpoint)
-            stats = server.serve(stop)
-        log.info(
-            "served %d requests (%d resets, %d steps, %d errors)",
-            stats.requests,
-            stats.resets,
-            stats.steps,
-            stats.errors,
-        )
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        backend.close()
+    serve_until_stopped(backend, args.bind, "habitat-lab")
     return 0

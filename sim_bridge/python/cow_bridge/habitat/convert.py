@@ -41,6 +41,7 @@ import numpy.typing as npt
 
 from cow_bridge.frames import habitat_rotation_to_yaw, habitat_to_world, wrap_yaw
 from cow_bridge.goals import goal_words
+from cow_bridge.protocol import camera_from_hfov
 
 NOTHING = "nothing"
 """Class 0: no object in the pixel."""
@@ -236,18 +237,7 @@ def camera(
         raise ValueError(f"sensor position {position} is off the agent's vertical axis")
     if width <= 0 or height <= 0 or not 0.0 < hfov < 180.0:
         raise ValueError(f"sensor size {width} x {height} or hfov {hfov} is not a camera")
-    fx = width / 2.0 / math.tan(math.radians(hfov) / 2.0)
-    return {
-        "width": width,
-        "height": height,
-        "fx": fx,
-        "fy": fx,
-        "cx": width / 2.0,
-        "cy": height / 2.0,
-        "hfov_deg": hfov,
-        "camera_height": position[1],
-        "max_depth": float(depth["max_depth"]),
-    }
+    return camera_from_hfov(width, height, hfov, position[1], float(depth["max_depth"]))
 
 
 def task_action_names(actions: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:

@@ -9,6 +9,8 @@ what cannot run on a machine without the simulator's renderer, and sits
 - ``habitat_world``: a habitat-lab simulator class (registered with
   ``@registry.register_simulator``) that renders cow's embedded houses through
   the test-world requests of a ``cow sim serve`` server;
+- ``semantic_scene``: stand-ins for habitat-sim's semantic scene types, what
+  a habitat-lab simulator's ``semantic_annotations()`` returns;
 - ``fake_thor``: a fake AI2-THOR build, an executable that answers ai2thor's
   FIFO protocol by rendering cow's embedded houses the same way.
 """

@@ -302,19 +302,11 @@ class FakeThor:
     ) -> list[tuple[int, bytes]]:
         """The fields of a message describing the current state after ``action``
         (its name and ``sequenceId`` are echoed)."""
-        name = action.get("action", "")
         agent = self._agent()
-        metadata_agent: dict[str, Any] = {
-            "screenWidth": self.width,
-            "screenHeight": self.height,
-            "thirdPartyCameras": [],
-            "colors": [],
-            "lastAction": name,
-            "lastActionSuccess": ok,
-            "errorCode": code,
-            "errorMessage": message,
-            "actionReturn": result,
-            "sceneName": self.scene,
+        metadata_agent = _agent_metadata(
+            action, (self.width, self.height), ok, code, message, result, self.scene
+        )
+        metadata_agent |= {
             "agent": {k: v for k, v in agent.items() if k != "cameraPosition"},
             "cameraPosition": agent["cameraPosition"],
             "depthFormat": "Meters",
@@ -342,14 +334,7 @@ class FakeThor:
                 ids, colors = self._ids_image(self.obs.semantic)
                 fields.append((IDS_IMAGE, ids))
                 metadata_agent["colors"] = colors
-        metadata = {
-            "agents": [metadata_agent],
-            "sequenceId": action.get("sequenceId", 0),
-            "activeAgentId": 0,
-            "thirdPartyCameras": [],
-        }
-        packed: bytes = msgpack.packb(metadata, use_bin_type=True)
-        return [(METADATA, packed), *fields]
+        return [(METADATA, _packed_metadata(action, metadata_agent)), *fields]
 
     def _ids_image(self, semantic: np.ndarray[Any, Any]) -> tuple[bytes, list[dict[str, Any]]]:
         values = np.asarray(semantic, dtype=np.uint32)
@@ -408,19 +393,41 @@ def read_action(pipe: IO[bytes]) -> dict[str, Any] | None:
 def broken_message(action: dict[str, Any], width: int, height: int, reason: str) -> bytes:
     """The metadata field of a reply from a build that cannot render: every action
     fails with ``errorCode = "InvalidAction"``, which makes ai2thor raise."""
-    agent = {
-        "screenWidth": width,
-        "screenHeight": height,
+    agent = _agent_metadata(
+        action, (width, height), False, "InvalidAction", f"fake_thor: {reason}", None, ""
+    )
+    agent["objects"] = []
+    return _packed_metadata(action, agent)
+
+
+def _agent_metadata(
+    action: dict[str, Any],
+    size: tuple[int, int],
+    ok: bool,
+    code: str,
+    message: str,
+    result: Any,
+    scene: str,
+) -> dict[str, Any]:
+    """The fields of one agent's metadata that every reply has: the frame
+    ``size`` (width, height) and the outcome of ``action`` in ``scene``."""
+    return {
+        "screenWidth": size[0],
+        "screenHeight": size[1],
         "thirdPartyCameras": [],
         "colors": [],
         "lastAction": action.get("action", ""),
-        "lastActionSuccess": False,
-        "errorCode": "InvalidAction",
-        "errorMessage": f"fake_thor: {reason}",
-        "actionReturn": None,
-        "sceneName": "",
-        "objects": [],
+        "lastActionSuccess": ok,
+        "errorCode": code,
+        "errorMessage": message,
+        "actionReturn": result,
+        "sceneName": scene,
     }
+
+
+def _packed_metadata(action: dict[str, Any], agent: dict[str, Any]) -> bytes:
+    """The metadata field (msgpack) of a reply to ``action`` (its ``sequenceId``
+    echoed) with one agent's metadata."""
     metadata = {
         "agents": [agent],
         "sequenceId": action.get("sequenceId", 0),

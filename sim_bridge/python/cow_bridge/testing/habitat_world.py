@@ -48,13 +48,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from cow_bridge.testing import habitat_shim
+from cow_bridge.testing.semantic_scene import SemanticCategory, SemanticObject, SemanticScene
 
 habitat_shim.install()
 
@@ -200,33 +200,6 @@ SENSOR_TYPES: dict[str, type[Sensor]] = {
     "HabitatSimSemanticSensor": CowSemanticSensor,
 }
 """Sensor config ``type`` -> the sensor carrying cow's frames."""
-
-
-@dataclass
-class SemanticCategory:
-    """A category of :class:`SemanticObject` (habitat-sim's ``SemanticCategory``)."""
-
-    label: str
-
-    def name(self) -> str:
-        """The category name."""
-        return self.label
-
-
-@dataclass
-class SemanticObject:
-    """One object of the scene (habitat-sim's ``SemanticObject``)."""
-
-    id: str
-    semantic_id: int
-    category: SemanticCategory
-
-
-@dataclass
-class SemanticScene:
-    """The scene's annotations (habitat-sim's ``SemanticScene``)."""
-
-    objects: list[SemanticObject]
 
 
 def _agent(config: Any) -> Any:

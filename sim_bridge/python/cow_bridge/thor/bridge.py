@@ -82,7 +82,14 @@ import numpy.typing as npt
 
 from cow_bridge.frames import thor_pose, thor_to_world
 from cow_bridge.goals import goal_words
-from cow_bridge.protocol import ACTIONS, VERSION, Observation, Pose, ProtocolError
+from cow_bridge.protocol import (
+    ACTIONS,
+    VERSION,
+    Observation,
+    Pose,
+    ProtocolError,
+    camera_from_hfov,
+)
 from cow_bridge.thor.episodes import ThorEpisode, ThorPoint, path_distance
 
 log = logging.getLogger(__name__)
@@ -213,31 +220,25 @@ def controller_kwargs(settings: ThorSettings, scene: str) -> dict[str, Any]:
     return kwargs
 
 
+def horizontal_fov(width: int, height: int, field_of_view: float) -> float:
+    """The horizontal field of view, degrees, of a Unity camera of ``width`` x
+    ``height`` pixels with vertical field of view ``field_of_view`` degrees
+    (square pixels): the same angle for square frames."""
+    if width == height:
+        return float(field_of_view)
+    fy = height / 2.0 / math.tan(math.radians(field_of_view) / 2.0)
+    return math.degrees(2.0 * math.atan(width / 2.0 / fy))
+
+
 def camera_intrinsics(
     width: int, height: int, field_of_view: float, camera_height: float, max_depth: float
 ) -> dict[str, Any]:
     """``capabilities.camera`` of a Unity camera with vertical field of view
     ``field_of_view`` degrees (float64 throughout; square pixels, centred
-    principal point). For square frames the horizontal FOV is the same angle
-    and ``fx = width / 2 / tan(hfov / 2)``."""
-    if width == height:
-        hfov = math.radians(field_of_view)
-        fx = width / 2.0 / math.tan(hfov / 2.0)
-    else:
-        vfov = math.radians(field_of_view)
-        fx = height / 2.0 / math.tan(vfov / 2.0)
-        hfov = 2.0 * math.atan(width / 2.0 / fx)
-    return {
-        "width": width,
-        "height": height,
-        "fx": fx,
-        "fy": fx,
-        "cx": width / 2.0,
-        "cy": height / 2.0,
-        "hfov_deg": math.degrees(hfov) if width != height else float(field_of_view),
-        "camera_height": camera_height,
-        "max_depth": max_depth,
-    }
+    principal point): :func:`~cow_bridge.protocol.camera_from_hfov` of its
+    :func:`horizontal_fov`."""
+    hfov = horizontal_fov(width, height, field_of_view)
+    return camera_from_hfov(width, height, hfov, camera_height, max_depth)
 
 
 def capabilities(settings: ThorSettings, camera_height: float, max_depth: float) -> dict[str, Any]:

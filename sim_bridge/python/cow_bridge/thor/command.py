@@ -16,12 +16,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
-from cow_bridge.server import Server
+from cow_bridge.server import serve_until_stopped
 from cow_bridge.thor.bridge import LOCOBOT_CAMERA_HEIGHT, PLATFORMS, ThorBackend, ThorSettings
 from cow_bridge.thor.episodes import EpisodeFileError, load_episodes
 
@@ -165,25 +162,5 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         log.error("%s", e)
         return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %d: stopping", signum)
-        stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with Server(backend, args.bind) as server:
-            stats = server.serve(stop)
-        log.info(
-            "served %d requests (%d resets, %d steps, %d errors)",
-            stats.requests,
-            stats.resets,
-            stats.steps,
-            stats.errors,
-        )
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        backend.close()
+    serve_until_stopped(backend, args.bind, "RoboTHOR")
     return 0
