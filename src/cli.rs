@@ -32,6 +32,8 @@ pub enum Command {
     /// The embedded simulator: serve it, or write episode files.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Spread a run over a SLURM cluster: one `sbatch --array` job, one shard per task.
+    Slurm(SlurmArgs),
     /// Benchmarks over recordings.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -53,9 +55,19 @@ pub struct RunArgs {
     #[command(flatten)]
     pub config: ConfigArg,
     /// Observation source: `embedded` (in-process over inproc://) or a
-    /// server endpoint such as `tcp://127.0.0.1:5555`.
+    /// server endpoint such as `tcp://127.0.0.1:5555`. Repeat it to run one
+    /// worker per endpoint (several bridge servers, e.g. one per GPU).
     #[arg(long)]
-    pub sim: Option<String>,
+    pub sim: Vec<String>,
+    /// Agents run in parallel, each with its own simulator connection (an
+    /// in-process simulator each for `embedded`), taking episodes from one
+    /// queue. Default: the number of cores (embedded), one per endpoint.
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Run only shard K of N (`K/N`, K from 0): a partition of the episode
+    /// set by episode id, so that N jobs cover it exactly once.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// Agent: `cow` or `random`.
     #[arg(long)]
     pub agent: Option<String>,
@@ -97,8 +109,15 @@ pub struct RunArgs {
 /// `cow eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
-    /// Run directory (holding episodes/*.json).
-    pub dir: PathBuf,
+    /// Run directories (holding episodes/*.json), merged into one run: the
+    /// shards of a cluster run, for instance. A folder without episodes/
+    /// whose subfolders have one stands for those subfolders.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The episode file (any format `cow sim episodes --list` reads) the run
+    /// should cover: episodes without a record are listed as missing.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
     /// Output format: table, json or csv.
     #[arg(long, default_value = "table")]
     pub format: String,
@@ -114,6 +133,18 @@ pub enum SimCommand {
     Episodes(SimEpisodesArgs),
     /// Render training data: frames, class and instance masks, captioned object crops.
     Dataset(SimDatasetArgs),
+    /// Wait until a protocol server answers `hello` (scripts start a bridge, then this).
+    Wait(SimWaitArgs),
+}
+
+/// `cow sim wait`.
+#[derive(Debug, Clone, Args)]
+pub struct SimWaitArgs {
+    /// The server's endpoint, e.g. tcp://127.0.0.1:5560.
+    pub endpoint: String,
+    /// Give up after this many seconds (exit status 1).
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
 }
 
 /// `cow sim serve`.
@@ -199,6 +230,48 @@ pub struct SimDatasetArgs {
     pub out: PathBuf,
 }
 
+/// `cow slurm`.
+#[derive(Debug, Clone, Args)]
+pub struct SlurmArgs {
+    /// Configuration file of the run (as for `cow run`).
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Episode file of the run: given to the embedded simulator
+    /// (`sim.episode_file`), or to the bridge command as `{episodes}`; and the
+    /// set that the merged result must cover.
+    #[arg(long)]
+    pub episodes: PathBuf,
+    /// Number of shards, one array task each.
+    #[arg(long)]
+    pub shards: u32,
+    /// Run directory; task K writes OUT/shard-K, and the job script and logs go to OUT/slurm/.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// SLURM partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit per task, HH:MM:SS.
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Generic resources per task, e.g. gpu:1.
+    #[arg(long)]
+    pub gres: Option<String>,
+    /// Bridge server each task starts before its run (on a free port, waited
+    /// for until it answers hello, stopped after): a command with `{port}`,
+    /// `{endpoint}` and `{episodes}` filled in.
+    #[arg(long)]
+    pub bridge: Option<String>,
+    /// Only these array tasks (e.g. `2` or `0,3`): re-submit failed tasks; they resume.
+    #[arg(long, value_delimiter = ',')]
+    pub tasks: Vec<u32>,
+    /// Extra arguments for every task's `cow run` (e.g. `--localizer oracle --max-steps 250`).
+    #[arg(long, allow_hyphen_values = true, num_args = 1..)]
+    pub run_args: Vec<String>,
+    /// Print the job script instead of submitting it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// `cow bench ...`.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -272,6 +345,8 @@ pub fn main() -> ExitCode {
         Command::Sim(SimCommand::Serve(a)) => cmd::sim::serve(&a),
         Command::Sim(SimCommand::Episodes(a)) => cmd::sim::episodes(&a),
         Command::Sim(SimCommand::Dataset(a)) => cmd::dataset::run(&a),
+        Command::Sim(SimCommand::Wait(a)) => cmd::sim::wait(&a),
+        Command::Slurm(a) => cmd::slurm::run(&a),
         Command::Bench(BenchCommand::Replay(a)) => cmd::bench::replay(&a),
         Command::Bench(BenchCommand::Localize(a)) => cmd::bench_localize::run(&a),
     };

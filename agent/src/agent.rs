@@ -38,7 +38,7 @@ impl StepCost {
 }
 
 /// A navigation agent: observation in, action out.
-pub trait Agent {
+pub trait Agent: Send {
     /// Short name used in results (`"random"`, `"cow"`).
     fn name(&self) -> &str;
     /// Prepares for a new episode; called before the first `act`.

@@ -28,6 +28,16 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// Merged run folders hold the same episode twice.
+    #[error("episode {episode:?} is recorded twice: {} and {}", first.display(), second.display())]
+    Duplicate {
+        /// The episode id.
+        episode: String,
+        /// The first record file.
+        first: std::path::PathBuf,
+        /// The second record file.
+        second: std::path::PathBuf,
+    },
     /// A results or recording file holds invalid JSON.
     #[error("{context}: {source}")]
     Json {

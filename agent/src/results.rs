@@ -226,23 +226,31 @@ pub fn read_record(path: &Path) -> Result<EpisodeRecord, Error> {
 /// Reads every record of a run directory (`DIR/episodes/*.json`, or
 /// `DIR/*.json` when there is no `episodes/` folder), sorted by episode id.
 pub fn read_run(run_dir: &Path) -> Result<Vec<EpisodeRecord>, Error> {
+    let mut records: Vec<EpisodeRecord> = read_run_files(run_dir)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    records.sort_by(|a, b| a.episode.id.cmp(&b.episode.id));
+    Ok(records)
+}
+
+/// The record files of a run folder (`run_dir/episodes/*.json`, or
+/// `run_dir/*.json` when it has no `episodes/`) with their records, in file
+/// name order; hidden files (a temporary of an unfinished write) are skipped.
+pub fn read_run_files(run_dir: &Path) -> Result<Vec<(PathBuf, EpisodeRecord)>, Error> {
     let episodes = run_dir.join("episodes");
     let dir = if episodes.is_dir() {
         episodes
     } else {
         run_dir.to_path_buf()
     };
-    let entries = fs::read_dir(&dir).map_err(|source| Error::Io {
+    let listing = |source| Error::Io {
         context: format!("listing {}", dir.display()),
         source,
-    })?;
+    };
     let mut paths = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| Error::Io {
-            context: format!("listing {}", dir.display()),
-            source,
-        })?;
-        let p = entry.path();
+    for entry in fs::read_dir(&dir).map_err(listing)? {
+        let p = entry.map_err(listing)?.path();
         let hidden = p
             .file_name()
             .and_then(|n| n.to_str())
@@ -251,10 +259,69 @@ pub fn read_run(run_dir: &Path) -> Result<Vec<EpisodeRecord>, Error> {
             paths.push(p);
         }
     }
-    let mut records = paths
-        .iter()
-        .map(|p| read_record(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| read_record(&p).map(|r| (p, r)))
+        .collect()
+}
+
+/// The run folders that `dirs` name: a folder with `episodes/` is a run; one
+/// without whose subfolders have `episodes/` (the shards of a cluster run)
+/// stands for those subfolders, in name order; any other folder is read as
+/// a folder of record files.
+pub fn run_dirs(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        if !dir.is_dir() {
+            return Err(Error::Config(format!(
+                "{} is not a run folder",
+                dir.display()
+            )));
+        }
+        if dir.join("episodes").is_dir() {
+            out.push(dir.clone());
+            continue;
+        }
+        let listing = |source| Error::Io {
+            context: format!("listing {}", dir.display()),
+            source,
+        };
+        let mut shards = Vec::new();
+        for entry in fs::read_dir(dir).map_err(listing)? {
+            let p = entry.map_err(listing)?.path();
+            if p.join("episodes").is_dir() {
+                shards.push(p);
+            }
+        }
+        shards.sort();
+        if shards.is_empty() {
+            out.push(dir.clone());
+        } else {
+            out.extend(shards);
+        }
+    }
+    Ok(out)
+}
+
+/// The records of several run folders (see [`run_dirs`]) merged into one
+/// run, sorted by episode id. An episode recorded twice is
+/// [`Error::Duplicate`], naming both files: merged shards must not overlap.
+pub fn read_runs(dirs: &[PathBuf]) -> Result<Vec<EpisodeRecord>, Error> {
+    let mut seen: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
+    let mut records = Vec::new();
+    for dir in run_dirs(dirs)? {
+        for (path, record) in read_run_files(&dir)? {
+            if let Some(first) = seen.insert(record.episode.id.clone(), path.clone()) {
+                return Err(Error::Duplicate {
+                    episode: record.episode.id,
+                    first,
+                    second: path,
+                });
+            }
+            records.push(record);
+        }
+    }
     records.sort_by(|a, b| a.episode.id.cmp(&b.episode.id));
     Ok(records)
 }

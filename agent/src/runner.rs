@@ -4,6 +4,8 @@
 //! finished episode atomically so that a run can be resumed.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use sim_bridge::client::Client;
@@ -38,7 +40,8 @@ pub struct RunnerConfig {
 }
 
 /// Progress callbacks, so the binary can draw a progress bar without the
-/// runner knowing about terminals.
+/// runner knowing about terminals. With several workers the calls come from
+/// their threads, one at a time.
 pub trait RunObserver {
     /// An episode is about to start.
     fn episode_started(&mut self, _episode: &Episode) {}
@@ -64,69 +67,204 @@ impl RunObserver for Quiet {}
 /// What a run produced.
 #[derive(Debug, Default)]
 pub struct RunReport {
-    /// Records of the episodes finished in this run.
+    /// Records of the episodes finished in this run, in the order they finished.
     pub finished: Vec<EpisodeRecord>,
     /// Episodes skipped because a record existed.
     pub skipped: usize,
     /// Episodes that failed, with the error message (not recorded; a
     /// resumed run tries them again).
     pub failed: Vec<(String, String)>,
+    /// Workers that stopped after `max_consecutive_errors` failed episodes
+    /// in a row (a dead simulator), with the last error.
+    pub stopped: Vec<(usize, String)>,
+    /// Episodes no worker got to because every worker stopped.
+    pub untried: Vec<String>,
 }
 
-/// Runs `episodes` one after the other.
+/// One agent with its own connection to a simulator.
+pub struct Worker {
+    /// The connection (its own socket; an in-process simulator or a server).
+    pub client: Client,
+    /// The agent, reset for every episode.
+    pub agent: Box<dyn Agent>,
+}
+
+/// What the workers of a run share.
+struct Shared<'a> {
+    episodes: &'a [Episode],
+    config: &'a RunnerConfig,
+    next: AtomicUsize,
+    /// Set on an error that must end the whole run (a record that cannot be
+    /// written, a run folder of another agent): the workers stop taking episodes.
+    abort: AtomicBool,
+    observer: Mutex<&'a mut (dyn RunObserver + Send)>,
+    report: Mutex<RunReport>,
+}
+
+impl Shared<'_> {
+    fn observe(&self, f: impl FnOnce(&mut dyn RunObserver)) {
+        // A panic in another worker's observer call leaves the observer usable.
+        let mut guard = self.observer.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut **guard);
+    }
+
+    fn report(&self, f: impl FnOnce(&mut RunReport)) {
+        f(&mut self.report.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+/// Runs `episodes` on `workers` in parallel: each worker takes the next
+/// episode from one queue, so records do not depend on how many workers
+/// there are (each episode runs alone on a freshly reset agent).
 ///
-/// An error inside an episode (simulator timeout, agent error) is reported
-/// through the observer and in [`RunReport::failed`], and the run goes on;
-/// after `max_consecutive_errors` failures in a row the run stops with the
-/// last error.
+/// Records are written as episodes finish (atomically, so `resume` skips
+/// them in a later run). An error inside an episode (simulator timeout,
+/// agent error) is reported through the observer and in
+/// [`RunReport::failed`], and the run goes on; a worker that fails
+/// `max_consecutive_errors` episodes in a row stops
+/// ([`RunReport::stopped`]) and the others go on; episodes left when every
+/// worker stopped are [`RunReport::untried`]. Errors that concern the whole
+/// run (no `hello`, a record that cannot be written, `resume` into a folder
+/// of another agent) end it with `Err`.
 pub fn run(
-    client: &mut Client,
-    agent: &mut dyn Agent,
+    workers: &mut [Worker],
     episodes: &[Episode],
     config: &RunnerConfig,
-    observer: &mut dyn RunObserver,
+    observer: &mut (dyn RunObserver + Send),
 ) -> Result<RunReport, Error> {
-    let capabilities = client.hello()?;
+    if workers.is_empty() {
+        return Err(Error::Config("a run needs at least one worker".into()));
+    }
+    let mut capabilities = Vec::with_capacity(workers.len());
+    for w in workers.iter_mut() {
+        capabilities.push(w.client.hello()?);
+    }
+    let shared = Shared {
+        episodes,
+        config,
+        next: AtomicUsize::new(0),
+        abort: AtomicBool::new(false),
+        observer: Mutex::new(observer),
+        report: Mutex::new(RunReport::default()),
+    };
+    let fatal: Vec<Error> = std::thread::scope(|scope| {
+        let handles: Vec<_> = workers
+            .iter_mut()
+            .zip(&capabilities)
+            .enumerate()
+            .map(|(index, (worker, caps))| {
+                let shared = &shared;
+                std::thread::Builder::new()
+                    .name(format!("worker-{index}"))
+                    .spawn_scoped(scope, move || work(index, worker, caps, shared))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| match h {
+                Ok(handle) => match handle.join() {
+                    Ok(result) => result.err(),
+                    Err(_) => Some(Error::Config("a worker thread panicked".into())),
+                },
+                Err(e) => Some(Error::Io {
+                    context: "starting a worker thread".into(),
+                    source: e,
+                }),
+            })
+            .collect()
+    });
+    if let Some(error) = fatal.into_iter().next() {
+        return Err(error);
+    }
+    let mut report = shared
+        .report
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let taken = shared.next.into_inner().min(episodes.len());
+    report.untried = episodes[taken..].iter().map(|e| e.id.clone()).collect();
+    Ok(report)
+}
+
+/// One worker's loop: take the next episode until none is left, the worker
+/// failed too often in a row, or the run aborts. `Err` only for errors that
+/// end the whole run.
+fn work(
+    index: usize,
+    worker: &mut Worker,
+    capabilities: &Capabilities,
+    shared: &Shared<'_>,
+) -> Result<(), Error> {
+    let config = shared.config;
     let mut recorder = config.record_dir.clone().map(Recorder::new);
-    let mut report = RunReport::default();
     let mut consecutive_errors = 0;
-    for episode in episodes {
+    while !shared.abort.load(Ordering::SeqCst) {
+        let i = shared.next.fetch_add(1, Ordering::SeqCst);
+        let Some(episode) = shared.episodes.get(i) else {
+            break;
+        };
         let existing = record_path(&config.out_dir, &episode.id);
         if config.resume && existing.exists() {
-            check_resumable(&existing, agent, config)?;
-            report.skipped += 1;
-            observer.episode_skipped(episode);
+            if let Err(e) = check_resumable(&existing, worker.agent.as_ref(), config) {
+                shared.abort.store(true, Ordering::SeqCst);
+                return Err(e);
+            }
+            shared.report(|r| r.skipped += 1);
+            shared.observe(|o| o.episode_skipped(episode));
             continue;
         }
-        observer.episode_started(episode);
-        match run_episode(
-            client,
-            agent,
+        shared.observe(|o| o.episode_started(episode));
+        let mut step_observer = WorkerSteps { shared };
+        let outcome = run_episode(
+            &mut worker.client,
+            worker.agent.as_mut(),
             episode,
-            &capabilities,
+            capabilities,
             config,
             recorder.as_mut(),
-            observer,
-        ) {
+            &mut step_observer,
+        );
+        match outcome {
             Ok(record) => {
                 consecutive_errors = 0;
-                write_record(&config.out_dir, &record)?;
-                observer.episode_finished(&record);
-                observer.after_episode(agent, &record);
-                report.finished.push(record);
+                if let Err(e) = write_record(&config.out_dir, &record) {
+                    shared.abort.store(true, Ordering::SeqCst);
+                    return Err(e);
+                }
+                let agent = worker.agent.as_ref();
+                shared.observe(|o| {
+                    o.episode_finished(&record);
+                    o.after_episode(agent, &record);
+                });
+                shared.report(|r| r.finished.push(record));
             }
             Err(error) => {
-                tracing::error!(episode = %episode.id, %error, "episode failed");
-                observer.episode_failed(episode, &error);
-                report.failed.push((episode.id.clone(), error.to_string()));
+                tracing::error!(worker = index, episode = %episode.id, %error, "episode failed");
+                shared.observe(|o| o.episode_failed(episode, &error));
+                shared.report(|r| r.failed.push((episode.id.clone(), error.to_string())));
                 consecutive_errors += 1;
                 if consecutive_errors >= config.max_consecutive_errors.max(1) {
-                    return Err(error);
+                    tracing::error!(
+                        worker = index,
+                        "{consecutive_errors} episodes failed in a row; this worker stops"
+                    );
+                    shared.report(|r| r.stopped.push((index, error.to_string())));
+                    return Ok(());
                 }
             }
         }
     }
-    Ok(report)
+    Ok(())
+}
+
+/// Passes a worker's per-step callbacks to the run's observer.
+struct WorkerSteps<'a, 'b> {
+    shared: &'a Shared<'b>,
+}
+
+impl RunObserver for WorkerSteps<'_, '_> {
+    fn after_step(&mut self, agent: &dyn Agent, episode: &Episode, step: u32) {
+        self.shared.observe(|o| o.after_step(agent, episode, step));
+    }
 }
 
 /// A record kept by `--resume` must come from the same agent, localizer and

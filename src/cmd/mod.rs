@@ -7,3 +7,4 @@ pub mod dataset;
 pub mod eval;
 pub mod run;
 pub mod sim;
+pub mod slurm;

@@ -1,17 +1,19 @@
 //! `cow run`: run episodes with an agent against the embedded simulator
-//! (in-process, over inproc://) or a remote protocol server, with a
-//! progress bar and a summary table at the end.
+//! (in-process, over inproc://) or remote protocol servers, on one or more
+//! workers, with one progress bar and a summary table at the end.
 
 use std::path::PathBuf;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use agent::eval::{render, Format, Summary};
 use agent::results::{read_run, write_atomic, EpisodeRecord, Outcome};
-use agent::runner::{self, RunObserver, RunnerConfig};
+use agent::runner::{self, RunObserver, RunReport, RunnerConfig, Worker};
 use agent::Agent;
+use datasets::select::Shard;
 use embedded::sim::EmbeddedSim;
 use sim_bridge::client::{Client, ClientConfig};
 use sim_bridge::server::Server;
@@ -23,8 +25,8 @@ use crate::config::Config;
 
 /// Applies command-line overrides to the configuration file's values.
 pub fn apply_overrides(config: &mut Config, args: &RunArgs) -> anyhow::Result<()> {
-    if let Some(s) = &args.sim {
-        config.sim.source = s.clone();
+    if let [one] = args.sim.as_slice() {
+        config.sim.source = one.clone();
     }
     if let Some(a) = &args.agent {
         config.agent.kind = a.clone();
@@ -57,14 +59,13 @@ struct EmbeddedServer {
 }
 
 impl EmbeddedServer {
-    fn start(ctx: &zmq::Context, endpoint: &str, config: &Config) -> anyhow::Result<Self> {
-        // Only as many episodes as the run needs are generated.
-        let mut c = config.clone();
-        if config.run.episodes > 0 && config.sim.episode_file.is_none() {
-            c.sim.count = c.sim.count.min(config.run.episodes);
-        }
-        let episodes = embedded_episodes(&c)?;
-        let sim = EmbeddedSim::new(c.sim.embedded.clone(), episodes)?;
+    fn start(
+        ctx: &zmq::Context,
+        endpoint: &str,
+        config: &Config,
+        episodes: Vec<Episode>,
+    ) -> anyhow::Result<Self> {
+        let sim = EmbeddedSim::new(config.sim.embedded.clone(), episodes)?;
         let mut server = Server::bind(ctx, endpoint, Box::new(sim))?;
         let thread = std::thread::Builder::new()
             .name("embedded-sim".into())
@@ -84,11 +85,65 @@ impl EmbeddedServer {
     }
 }
 
-/// Progress bar and per-episode visualisation.
+/// The cores of this machine (1 when they cannot be counted).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Where the workers' observations come from: the endpoints of remote
+/// servers (one worker each), or `n` in-process embedded simulators.
+enum Sources {
+    Embedded(usize),
+    Remote(Vec<String>),
+}
+
+fn sources(args: &RunArgs, config: &Config) -> anyhow::Result<Sources> {
+    let sims: Vec<String> = if args.sim.is_empty() {
+        vec![config.sim.source.clone()]
+    } else {
+        args.sim.clone()
+    };
+    if sims.iter().any(|s| s == "embedded") {
+        if sims.len() > 1 {
+            anyhow::bail!("--sim embedded cannot be combined with other --sim endpoints");
+        }
+        let n = args.workers.unwrap_or_else(cores);
+        if n == 0 {
+            anyhow::bail!("--workers must be at least 1");
+        }
+        return Ok(Sources::Embedded(n));
+    }
+    if let Some(n) = args.workers {
+        if n != sims.len() {
+            anyhow::bail!(
+                "--workers {n} with {} endpoint(s): a server runs one episode at a time, so \
+                 each worker needs an endpoint of its own (give --sim once per server)",
+                sims.len()
+            );
+        }
+    }
+    Ok(Sources::Remote(sims))
+}
+
+/// The agent of one of `workers` workers: CLIP localizers whose intra-op
+/// thread count is left to ONNX Runtime (`threads = 0`) get an equal share
+/// of the cores, so that the workers never oversubscribe them.
+fn worker_agent(config: &Config, workers: usize) -> anyhow::Result<Box<dyn Agent>> {
+    let mut c = config.clone();
+    let threads = &mut c.agent.clip.runtime.threads;
+    if *threads == 0 {
+        *threads = (cores() / workers).max(1);
+    }
+    crate::cmd::agents::build_agent(&c)
+}
+
+/// One progress bar for the run (whatever the number of workers) and
+/// per-episode visualisation.
 struct Progress {
     bar: ProgressBar,
     successes: usize,
     done: usize,
+    started: Instant,
     viz_dir: Option<PathBuf>,
     viz_steps: bool,
 }
@@ -103,9 +158,11 @@ impl RunObserver for Progress {
         if record.outcome == Outcome::Success {
             self.successes += 1;
         }
+        let hours = self.started.elapsed().as_secs_f64() / 3600.0;
         self.bar.set_prefix(format!(
-            "success {:.0}%",
-            100.0 * self.successes as f64 / self.done as f64
+            "success {:.0}%, {:.0} episodes/h",
+            100.0 * self.successes as f64 / self.done as f64,
+            self.done as f64 / hours.max(1e-9)
         ));
         self.bar.inc(1);
     }
@@ -144,42 +201,71 @@ impl RunObserver for Progress {
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let mut config = Config::load_or_default(&args.config.config)?;
     apply_overrides(&mut config, args)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let sources = sources(args, &config)?;
     let out = config.run.out_dir.clone();
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let run_json = toml::to_string_pretty(&config).context("serialising the config")?;
     write_atomic(&out.join("config.toml"), run_json.as_bytes())?;
 
-    // The agent (and its model) first: a missing bundle is reported at once,
-    // not after waiting for a simulator.
-    let mut agent = crate::cmd::agents::build_agent(&config)?;
-    let ctx = zmq::Context::new();
-    let (endpoint, server) = if config.sim.source == "embedded" {
-        let endpoint = format!("inproc://cow-embedded-sim-{}", std::process::id());
-        let server = EmbeddedServer::start(&ctx, &endpoint, &config)?;
-        (endpoint, Some(server))
-    } else {
-        (config.sim.source.clone(), None)
+    let n_workers = match &sources {
+        Sources::Embedded(n) => *n,
+        Sources::Remote(e) => e.len(),
     };
-    let mut client = Client::connect(
-        &ctx,
-        ClientConfig {
-            endpoint: endpoint.clone(),
-            timeout_ms: config.sim.timeout_ms,
-            retries: config.sim.retries,
-            limits: config.sim.limits,
-        },
-    )
-    .with_context(|| format!("connecting to {endpoint}"))?;
-
-    let mut episodes = client
-        .list_episodes()
-        .with_context(|| format!("listing the episodes of {endpoint}"))?;
-    if config.run.episodes > 0 {
-        episodes.truncate(config.run.episodes);
+    // The agents (and their models) first: a missing bundle is reported at
+    // once, not after waiting for a simulator.
+    let agents = (0..n_workers)
+        .map(|_| worker_agent(&config, n_workers))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let ctx = zmq::Context::new();
+    let mut servers = Vec::new();
+    let endpoints: Vec<String> = match &sources {
+        Sources::Embedded(n) => {
+            // Only as many episodes as the run needs are generated, once.
+            let mut c = config.clone();
+            if config.run.episodes > 0 && config.sim.episode_file.is_none() {
+                c.sim.count = c.sim.count.min(config.run.episodes);
+            }
+            let episodes = embedded_episodes(&c)?;
+            (0..*n)
+                .map(|k| {
+                    let endpoint = format!("inproc://cow-embedded-sim-{}-{k}", std::process::id());
+                    servers.push(EmbeddedServer::start(
+                        &ctx,
+                        &endpoint,
+                        &c,
+                        episodes.clone(),
+                    )?);
+                    Ok(endpoint)
+                })
+                .collect::<anyhow::Result<_>>()?
+        }
+        Sources::Remote(e) => e.clone(),
+    };
+    let mut workers = Vec::with_capacity(n_workers);
+    for (endpoint, agent) in endpoints.iter().zip(agents) {
+        let client = Client::connect(
+            &ctx,
+            ClientConfig {
+                endpoint: endpoint.clone(),
+                timeout_ms: config.sim.timeout_ms,
+                retries: config.sim.retries,
+                limits: config.sim.limits,
+            },
+        )
+        .with_context(|| format!("connecting to {endpoint}"))?;
+        workers.push(Worker { client, agent });
     }
+    let episodes = select_episodes(&mut workers, &endpoints, &config, shard)?;
     tracing::info!(
-        agent = agent.name(),
+        agent = workers[0].agent.name(),
         episodes = episodes.len(),
+        workers = workers.len(),
         budget = config.run.max_steps,
         out = %out.display(),
         "running"
@@ -188,7 +274,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let bar = ProgressBar::new(episodes.len() as u64);
     bar.set_style(
         ProgressStyle::with_template(
-            "{prefix:>12} [{bar:30}] {pos}/{len} episodes, {elapsed} elapsed, eta {eta}  {msg}",
+            "{prefix:>24} [{bar:30}] {pos}/{len} episodes, {elapsed} elapsed, eta {eta}  {msg}",
         )
         .context("progress bar template")?
         .progress_chars("=> "),
@@ -197,6 +283,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         bar,
         successes: 0,
         done: 0,
+        started: Instant::now(),
         viz_dir: args.viz.then(|| out.join("viz")),
         viz_steps: args.viz_steps,
     };
@@ -208,19 +295,87 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         max_consecutive_errors: config.run.max_consecutive_errors,
         limits: config.sim.limits,
     };
-    let report = runner::run(
-        &mut client,
-        agent.as_mut(),
-        &episodes,
-        &runner_config,
-        &mut progress,
-    );
+    let report = runner::run(&mut workers, &episodes, &runner_config, &mut progress);
     progress.bar.finish_and_clear();
-    if let Some(server) = server {
-        client.close().context("closing the embedded simulator")?;
+    for (worker, server) in workers.iter_mut().zip(servers) {
+        worker
+            .client
+            .close()
+            .context("closing an embedded simulator")?;
         server.join()?;
     }
     let report = report?;
+    print_problems(&report);
+    // The summary covers exactly the episodes of this run (finished now or
+    // earlier with --resume).
+    let wanted: std::collections::HashSet<&str> = episodes.iter().map(|e| e.id.as_str()).collect();
+    let records: Vec<EpisodeRecord> = read_run(&out)?
+        .into_iter()
+        .filter(|r| wanted.contains(r.episode.id.as_str()))
+        .collect();
+    if !records.is_empty() {
+        print!("{}", render(&Summary::of(&records), Format::Table)?);
+        println!(
+            "results: {} ({} new, {} resumed)",
+            out.display(),
+            report.finished.len(),
+            report.skipped
+        );
+    }
+    if !report.untried.is_empty() {
+        anyhow::bail!(
+            "every worker stopped after failed episodes; {} episode(s) were not tried \
+             (run again with --resume to continue)",
+            report.untried.len()
+        );
+    }
+    if records.is_empty() {
+        anyhow::bail!("no episode finished");
+    }
+    Ok(())
+}
+
+/// The run's episodes: the first worker's list (every other server must
+/// list the same ids), its first `run.episodes`, then the shard.
+fn select_episodes(
+    workers: &mut [Worker],
+    endpoints: &[String],
+    config: &Config,
+    shard: Option<Shard>,
+) -> anyhow::Result<Vec<Episode>> {
+    let mut lists = Vec::with_capacity(workers.len());
+    for (w, endpoint) in workers.iter_mut().zip(endpoints) {
+        let list = w
+            .client
+            .list_episodes()
+            .with_context(|| format!("listing the episodes of {endpoint}"))?;
+        lists.push(list);
+    }
+    let ids = |l: &[Episode]| l.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    for (list, endpoint) in lists.iter().zip(endpoints).skip(1) {
+        if ids(list) != ids(&lists[0]) {
+            anyhow::bail!(
+                "{endpoint} lists other episodes than {} ({} vs {}): every server of a run \
+                 must serve the same episodes",
+                endpoints[0],
+                list.len(),
+                lists[0].len()
+            );
+        }
+    }
+    let mut episodes = lists.swap_remove(0);
+    if config.run.episodes > 0 {
+        episodes.truncate(config.run.episodes);
+    }
+    if let Some(shard) = shard {
+        episodes = shard.select(episodes);
+    }
+    Ok(episodes)
+}
+
+/// Prints the failed episodes, the workers that stopped and the episodes
+/// never tried, once each, with how to continue.
+fn print_problems(report: &RunReport) {
     if !report.failed.is_empty() {
         eprintln!(
             "{} episode(s) failed and were not recorded (run again with --resume to retry):",
@@ -230,22 +385,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             eprintln!("  {id}: {e}");
         }
     }
-    // The summary covers exactly the episodes of this run (finished now or
-    // earlier with --resume).
-    let wanted: std::collections::HashSet<&str> = episodes.iter().map(|e| e.id.as_str()).collect();
-    let records: Vec<EpisodeRecord> = read_run(&out)?
-        .into_iter()
-        .filter(|r| wanted.contains(r.episode.id.as_str()))
-        .collect();
-    if records.is_empty() {
-        anyhow::bail!("no episode finished");
+    for (worker, e) in &report.stopped {
+        eprintln!("worker {worker} stopped after failed episodes in a row; the last: {e}");
     }
-    print!("{}", render(&Summary::of(&records), Format::Table)?);
-    println!(
-        "results: {} ({} new, {} resumed)",
-        out.display(),
-        report.finished.len(),
-        report.skipped
-    );
-    Ok(())
+    if !report.untried.is_empty() {
+        eprintln!(
+            "{} episode(s) were not tried: {}{}",
+            report.untried.len(),
+            report.untried[..report.untried.len().min(10)].join(", "),
+            if report.untried.len() > 10 {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
 }

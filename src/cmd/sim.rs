@@ -11,10 +11,11 @@ use datasets::select::Shard;
 use datasets::Format;
 use embedded::sim::EmbeddedSim;
 use embedded::splits::generate;
+use sim_bridge::client::{Client, ClientConfig};
 use sim_bridge::server::Server;
 use sim_bridge::Episode;
 
-use crate::cli::{SimEpisodesArgs, SimServeArgs};
+use crate::cli::{SimEpisodesArgs, SimServeArgs, SimWaitArgs};
 use crate::config::{parse_split, Config};
 
 /// The episodes of the embedded simulator for a config: from the episode
@@ -176,4 +177,38 @@ fn write(args: &SimEpisodesArgs) -> anyhow::Result<()> {
         if written.len() == 1 { "" } else { "s" }
     );
     Ok(())
+}
+
+/// `cow sim wait`: polls `endpoint` with `hello` until it answers; an error
+/// after `timeout` seconds (a bridge that never came up).
+pub fn wait(args: &SimWaitArgs) -> anyhow::Result<()> {
+    let ctx = zmq::Context::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(args.timeout);
+    loop {
+        let mut client = Client::connect(
+            &ctx,
+            ClientConfig {
+                timeout_ms: 500,
+                retries: 0,
+                ..ClientConfig::new(args.endpoint.clone())
+            },
+        )?;
+        match client.hello() {
+            Ok(caps) => {
+                println!("{} answers: {}", args.endpoint, caps.simulator);
+                return Ok(());
+            }
+            Err(sim_bridge::Error::Timeout { .. }) => {}
+            // A server that answers, but badly, will not get better by waiting.
+            Err(e) => return Err(e).with_context(|| format!("asking {} for hello", args.endpoint)),
+        }
+        if std::time::Instant::now() >= deadline {
+            anyhow::bail!(
+                "{} did not answer hello within {} s",
+                args.endpoint,
+                args.timeout
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }

@@ -17,11 +17,18 @@ use crate::Error;
 
 /// Reads a run directory and evaluates it.
 pub fn evaluate_dir(dir: &Path) -> Result<Summary, Error> {
-    let records = crate::results::read_run(dir)?;
+    evaluate_dirs(&[dir.to_path_buf()])
+}
+
+/// Reads run directories, merged into one run (shards; the same episode
+/// twice is an error naming both files), and evaluates them.
+pub fn evaluate_dirs(dirs: &[std::path::PathBuf]) -> Result<Summary, Error> {
+    let records = crate::results::read_runs(dirs)?;
     if records.is_empty() {
+        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
         return Err(Error::Config(format!(
             "{} holds no episode records (expected episodes/*.json)",
-            dir.display()
+            names.join(", ")
         )));
     }
     Ok(Summary::of(&records))

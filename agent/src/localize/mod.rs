@@ -22,7 +22,7 @@ pub struct Goal {
 }
 
 /// Frame + goal text -> per-pixel confidence in [0, 1].
-pub trait Localizer {
+pub trait Localizer: Send {
     /// Short name used in configs and results (`"oracle"`, `"patch"`, ...).
     fn name(&self) -> &str;
     /// Prepares for a goal (e.g. embeds its text once); called at each episode start.

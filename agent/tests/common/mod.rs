@@ -22,7 +22,7 @@ impl<F: FnMut(&Frame, &mut [f32])> AlteredOracle<F> {
     }
 }
 
-impl<F: FnMut(&Frame, &mut [f32])> Localizer for AlteredOracle<F> {
+impl<F: FnMut(&Frame, &mut [f32]) + Send> Localizer for AlteredOracle<F> {
     fn name(&self) -> &str {
         "altered-oracle"
     }
