@@ -89,6 +89,12 @@ impl SimServer {
         }
     }
 
+    /// Kills the process now (a crashed simulator).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
