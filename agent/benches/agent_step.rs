@@ -38,11 +38,7 @@ fn record(
     let caps = sim.hello();
     let mut agent = CowAgent::new(CowConfig::default(), Box::new(BlindLocalizer));
     agent
-        .reset(&EpisodeStart {
-            episode: &episodes[0],
-            capabilities: &caps,
-            max_steps: steps,
-        })
+        .reset(&EpisodeStart::of_episode(&episodes[0], &caps, steps))
         .unwrap();
     let mut obs = sim.reset(&episodes[0].id).unwrap();
     let mut all = vec![obs.clone()];
@@ -74,11 +70,11 @@ fn replay(c: &mut Criterion) {
                     };
                     let mut agent = CowAgent::new(config, Box::new(BlindLocalizer));
                     agent
-                        .reset(&EpisodeStart {
-                            episode: &episode,
-                            capabilities: &caps,
-                            max_steps: frames.len() as u32,
-                        })
+                        .reset(&EpisodeStart::of_episode(
+                            &episode,
+                            &caps,
+                            frames.len() as u32,
+                        ))
                         .unwrap();
                     for obs in &frames {
                         std::hint::black_box(agent.act(obs).unwrap());
@@ -104,11 +100,11 @@ fn print_stage_medians(
     };
     let mut agent = CowAgent::new(config, Box::new(BlindLocalizer));
     agent
-        .reset(&EpisodeStart {
+        .reset(&EpisodeStart::of_episode(
             episode,
-            capabilities: caps,
-            max_steps: frames.len() as u32,
-        })
+            caps,
+            frames.len() as u32,
+        ))
         .unwrap();
     let mut costs = Vec::new();
     for obs in frames {

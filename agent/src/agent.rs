@@ -3,17 +3,43 @@
 
 use sim_bridge::{Action, Capabilities, Episode, EpisodeResult, Observation};
 
+use crate::localize::Goal;
 use crate::Error;
 
-/// What an agent learns at the start of an episode.
+/// What an agent learns at the start of an episode (a benchmark episode or
+/// a robot session): a goal in words, not a benchmark record, so that a
+/// world without episode lists and answer keys can start one.
 #[derive(Debug, Clone)]
 pub struct EpisodeStart<'a> {
-    /// The episode (goal text in `episode.goal`, category in `episode.object_type`).
-    pub episode: &'a Episode,
+    /// The goal: its words, and its category where the world names one.
+    pub goal: Goal,
+    /// The episode's name: its id in a benchmark, the session's on a robot.
+    /// The agent's randomness is seeded from it, so that an episode's
+    /// actions do not depend on what ran before it.
+    pub name: &'a str,
     /// What the observation source provides (camera, step sizes, pose, semantic frames).
     pub capabilities: &'a Capabilities,
     /// Step budget: the runner ends the episode after this many actions.
     pub max_steps: u32,
+}
+
+impl<'a> EpisodeStart<'a> {
+    /// The start of a benchmark episode: its goal words, category and id.
+    pub fn of_episode(
+        episode: &'a Episode,
+        capabilities: &'a Capabilities,
+        max_steps: u32,
+    ) -> Self {
+        EpisodeStart {
+            goal: Goal {
+                text: episode.goal.clone(),
+                category: episode.object_type.clone(),
+            },
+            name: &episode.id,
+            capabilities,
+            max_steps,
+        }
+    }
 }
 
 /// Time an agent spent on its last `act`, by stage, in milliseconds.
@@ -45,6 +71,17 @@ pub trait Agent: Send {
     fn reset(&mut self, start: &EpisodeStart<'_>) -> Result<(), Error>;
     /// Chooses the next action.
     fn act(&mut self, obs: &Observation) -> Result<Action, Error>;
+    /// The goal changed in the middle of a session (an operator asked for
+    /// another): keep what is known of the world, forget the old goal's
+    /// evidence. Agents without a map just take the new goal.
+    fn change_goal(&mut self, _goal: &Goal, _capabilities: &Capabilities) -> Result<(), Error> {
+        Ok(())
+    }
+    /// Forget the map (the world asked for it: a robot moved by hand); the
+    /// goal stays. Agents without a map have nothing to forget.
+    fn forget_map(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
     /// Name of the localizer the agent uses, if it has one.
     fn localizer_name(&self) -> Option<&str> {
         None

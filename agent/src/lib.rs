@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod cow;
+pub mod env;
 pub mod error;
 pub mod eval;
 pub mod localize;
@@ -16,4 +17,5 @@ pub mod runner;
 pub mod viz;
 
 pub use agent::{Agent, EpisodeStart, StepCost};
+pub use env::{Environment, Remote};
 pub use error::Error;

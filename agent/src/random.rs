@@ -40,7 +40,7 @@ impl Agent for RandomAgent {
     }
 
     fn reset(&mut self, start: &EpisodeStart<'_>) -> Result<(), Error> {
-        self.rng = ChaCha8Rng::seed_from_u64(self.seed ^ stable_hash(&start.episode.id));
+        self.rng = ChaCha8Rng::seed_from_u64(self.seed ^ stable_hash(start.name));
         Ok(())
     }
 

@@ -334,6 +334,7 @@ impl Recording {
             last_action: s.action,
             last_action_success: s.success,
             done: i + 1 == self.index.frames && s.action == Some(Action::Stop),
+            ..Observation::default()
         })
     }
 }

@@ -93,11 +93,11 @@ pub fn replay(recording: &Recording, config: &CowConfig) -> Result<ReplayResult,
     let mut cfg = config.clone();
     cfg.pose_source = PoseSource::Observation;
     let mut agent = CowAgent::new(cfg, localizer);
-    agent.reset(&EpisodeStart {
-        episode: &index.episode,
-        capabilities: &index.capabilities,
-        max_steps: index.frames as u32,
-    })?;
+    agent.reset(&EpisodeStart::of_episode(
+        &index.episode,
+        &index.capabilities,
+        index.frames as u32,
+    ))?;
     let mut costs = Vec::with_capacity(index.frames);
     let mut obs = Observation::default();
     for i in 0..recording.len() {

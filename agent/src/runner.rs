@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use sim_bridge::client::Client;
 use sim_bridge::limits::Limits;
 use sim_bridge::{Action, Capabilities, Episode, Observation};
 
 use crate::agent::{Agent, EpisodeStart};
+use crate::env::Environment;
 use crate::record::Recorder;
 use crate::results::{
     record_path, write_record, EpisodeRecord, EpisodeTiming, Outcome, TimingSummary, RECORD_FORMAT,
@@ -81,10 +81,11 @@ pub struct RunReport {
     pub untried: Vec<String>,
 }
 
-/// One agent with its own connection to a simulator.
+/// One agent with its own world: a connection of its own to an in-process
+/// simulator or a server.
 pub struct Worker {
-    /// The connection (its own socket; an in-process simulator or a server).
-    pub client: Client,
+    /// The world.
+    pub env: Box<dyn Environment>,
     /// The agent, reset for every episode.
     pub agent: Box<dyn Agent>,
 }
@@ -137,7 +138,7 @@ pub fn run(
     }
     let mut capabilities = Vec::with_capacity(workers.len());
     for w in workers.iter_mut() {
-        capabilities.push(w.client.hello()?);
+        capabilities.push(w.env.capabilities()?);
     }
     let shared = Shared {
         episodes,
@@ -215,7 +216,7 @@ fn work(
         shared.observe(|o| o.episode_started(episode));
         let mut step_observer = WorkerSteps { shared };
         let outcome = run_episode(
-            &mut worker.client,
+            worker.env.as_mut(),
             worker.agent.as_mut(),
             episode,
             capabilities,
@@ -294,7 +295,7 @@ fn check_resumable(path: &Path, agent: &dyn Agent, config: &RunnerConfig) -> Res
 
 /// Runs one episode and returns its record (not yet written).
 pub fn run_episode(
-    client: &mut Client,
+    env: &mut dyn Environment,
     agent: &mut dyn Agent,
     episode: &Episode,
     capabilities: &Capabilities,
@@ -304,12 +305,13 @@ pub fn run_episode(
 ) -> Result<EpisodeRecord, Error> {
     let started = Instant::now();
     config.limits.check_episode(episode)?;
-    let mut obs: Observation = client.reset(&episode.id)?;
-    agent.reset(&EpisodeStart {
+    let mut obs = Observation::default();
+    env.reset(&episode.id, None, &mut obs)?;
+    agent.reset(&EpisodeStart::of_episode(
         episode,
         capabilities,
-        max_steps: config.max_steps,
-    })?;
+        config.max_steps,
+    ))?;
     if let Some(rec) = recorder.as_deref_mut() {
         rec.start(episode, capabilities, &obs)?;
     }
@@ -326,7 +328,7 @@ pub fn run_episode(
         stages.frontier.push(cost.frontier_ms);
         stages.plan.push(cost.plan_ms);
         let t = Instant::now();
-        obs = client.step(action)?;
+        env.step(action, &mut obs)?;
         stages.sim.push(ms(t));
         steps += 1;
         if let Some(rec) = recorder.as_deref_mut() {
@@ -337,7 +339,13 @@ pub fn run_episode(
             break;
         }
     }
-    let result = client.episode_result()?;
+    let result = env.result()?.ok_or_else(|| {
+        Error::Config(format!(
+            "the world {:?} has no ground truth (provides_ground_truth is false): a benchmark \
+             run needs episode results; drive a robot with `cow deploy`",
+            capabilities.simulator
+        ))
+    })?;
     config.limits.check_result(&result)?;
     if let Some(rec) = recorder {
         rec.finish()?;

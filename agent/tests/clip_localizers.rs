@@ -47,6 +47,7 @@ fn caps() -> Capabilities {
         semantic_classes: vec![],
         success_distance: 1.0,
         test_world: false,
+        provides_ground_truth: true,
     }
 }
 

@@ -49,11 +49,7 @@ fn run(reexplore: Option<f32>, episodes: usize) -> Outcome {
     };
     for ep in &list {
         agent
-            .reset(&EpisodeStart {
-                episode: ep,
-                capabilities: &caps,
-                max_steps: 500,
-            })
+            .reset(&EpisodeStart::of_episode(ep, &caps, 500))
             .unwrap();
         let mut obs = sim.reset(&ep.id).unwrap();
         let mut idle = false;

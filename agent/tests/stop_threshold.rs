@@ -31,11 +31,7 @@ fn run(scale: f32, stop_threshold: Option<f32>, n: usize) -> (usize, usize) {
     let (mut stops, mut successes) = (0, 0);
     for ep in &episodes {
         agent
-            .reset(&EpisodeStart {
-                episode: ep,
-                capabilities: &caps,
-                max_steps: 300,
-            })
+            .reset(&EpisodeStart::of_episode(ep, &caps, 300))
             .unwrap();
         let mut obs = sim.reset(&ep.id).unwrap();
         for _ in 0..300 {

@@ -29,6 +29,14 @@ pub trait Backend: Send {
     fn step(&mut self, action: Action) -> Result<Observation, Error>;
     /// Ground truth for the running (or just finished) episode.
     fn episode_result(&self) -> Result<EpisodeResult, Error>;
+    /// Starts a session with a goal given in words (`reset` with `goal`), as
+    /// a world without an episode list (a robot) needs. A simulator's
+    /// episodes carry their own goals: by default the request is refused.
+    fn reset_with_goal(&mut self, episode_id: &str, goal: &str) -> Result<Observation, Error> {
+        Err(Error::Malformed(format!(
+            "reset of {episode_id:?} with goal {goal:?}: this world's episodes carry their own goals"
+        )))
+    }
     /// The test-world side of this backend, if it is a test world (it then
     /// announces `test_world` in its capabilities). `None` by default.
     fn test_world(&mut self) -> Option<&mut dyn TestWorld> {
@@ -52,4 +60,10 @@ pub trait TestWorld {
     fn shortest_path(&mut self, from: Position, object_type: &str) -> Result<Vec<Position>, Error>;
     /// The scene's objects seen from the current pose.
     fn objects(&mut self) -> Result<Vec<SceneObject>, Error>;
+    /// The frames of the running episode's scene seen from `pose`, whatever
+    /// the pose (a simulated robot moving continuously); nothing is recorded
+    /// and the episode's state does not change.
+    fn render(&mut self, pose: Pose) -> Result<Observation, Error>;
+    /// Whether the agent can stand at `position` in the running episode's scene.
+    fn free(&mut self, position: Position) -> Result<bool, Error>;
 }

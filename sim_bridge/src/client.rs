@@ -127,6 +127,22 @@ impl Client {
     pub fn reset_into(&mut self, episode_id: &str, obs: &mut Observation) -> Result<(), Error> {
         let request = Request::Reset {
             episode_id: episode_id.to_owned(),
+            goal: None,
+        };
+        self.observe(&request, obs)
+    }
+
+    /// Starts a session named `episode_id` with a goal in words (a source
+    /// without an episode list, such as a robot), writing into `obs`.
+    pub fn reset_with_goal_into(
+        &mut self,
+        episode_id: &str,
+        goal: &str,
+        obs: &mut Observation,
+    ) -> Result<(), Error> {
+        let request = Request::Reset {
+            episode_id: episode_id.to_owned(),
+            goal: Some(goal.to_owned()),
         };
         self.observe(&request, obs)
     }
@@ -200,6 +216,22 @@ impl Client {
         match self.call(&Request::Objects, "objects")? {
             Reply::Objects(o) => Ok(o),
             other => Err(unexpected("objects", &other)),
+        }
+    }
+
+    /// Test worlds only: the frames of the running episode's scene from any
+    /// pose (world frame); the episode does not change.
+    pub fn render(&mut self, pose: Pose) -> Result<Observation, Error> {
+        let mut obs = Observation::default();
+        self.observe(&Request::Render { pose }, &mut obs)?;
+        Ok(obs)
+    }
+
+    /// Test worlds only: whether the agent can stand at `position` (world frame).
+    pub fn free(&mut self, position: Position) -> Result<bool, Error> {
+        match self.call(&Request::Free { position }, "free")? {
+            Reply::Free(f) => Ok(f),
+            other => Err(unexpected("free", &other)),
         }
     }
 

@@ -42,6 +42,10 @@ pub enum Error {
     /// action, not finite, or where the agent cannot stand.
     #[error("bad pose: {0}")]
     BadPose(String),
+    /// The robot's emergency stop is engaged: it refuses to move until
+    /// released.
+    #[error("emergency stop: {0}")]
+    Estop(String),
     /// A value a peer declared (a camera size, a step size, a coordinate)
     /// is outside what this side accepts.
     #[error("{what} is {value}: {limit}")]

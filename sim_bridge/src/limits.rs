@@ -228,6 +228,7 @@ mod tests {
             semantic_classes: Vec::new(),
             success_distance: 1.0,
             test_world: false,
+            provides_ground_truth: true,
         }
     }
 

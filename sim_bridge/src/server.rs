@@ -116,8 +116,11 @@ impl Dispatcher {
         Ok(match request {
             Request::Hello => Reply::Capabilities(self.backend.hello()),
             Request::ListEpisodes => Reply::Episodes(self.backend.list_episodes()),
-            Request::Reset { episode_id } => {
-                let obs = self.backend.reset(episode_id)?;
+            Request::Reset { episode_id, goal } => {
+                let obs = match goal {
+                    None => self.backend.reset(episode_id)?,
+                    Some(goal) => self.backend.reset_with_goal(episode_id, goal)?,
+                };
                 self.stats.resets += 1;
                 Reply::Observation(Box::new(obs))
             }
@@ -139,6 +142,10 @@ impl Dispatcher {
                     .shortest_path(*from, object_type)?,
             ),
             Request::Objects => Reply::Objects(self.test_world(request)?.objects()?),
+            Request::Render { pose } => {
+                Reply::Observation(Box::new(self.test_world(request)?.render(*pose)?))
+            }
+            Request::Free { position } => Reply::Free(self.test_world(request)?.free(*position)?),
         })
     }
 
@@ -351,6 +358,7 @@ mod tests {
                 semantic_classes: Vec::new(),
                 success_distance: 1.0,
                 test_world: false,
+                provides_ground_truth: true,
             }
         }
         fn list_episodes(&self) -> Vec<Episode> {

@@ -187,11 +187,24 @@ pub struct Capabilities {
     pub semantic_classes: Vec<String>,
     /// Success distance of the benchmark, metres.
     pub success_distance: f32,
+    /// Whether the server knows the answer: an episode list, shortest paths
+    /// and a success oracle (`episode_result`). Simulators do; a robot does
+    /// not (`false`), and nothing in cow's agent or session loop needs it.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub provides_ground_truth: bool,
     /// Whether the server answers the test-world requests (`set_pose`,
     /// `geodesic_distance`, `shortest_path`, `objects`; PROTOCOL.md section
     /// 3). Only cow's embedded simulator sets it; real bridges never do.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test_world: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Splits a semantic pixel value into (class index, instance number).
@@ -274,6 +287,13 @@ pub struct Observation {
     pub last_action_success: bool,
     /// True once the episode has ended (Stop, or the server's step limit).
     pub done: bool,
+    /// When the source took the frame, seconds on its own clock (ROS time
+    /// on a robot); `None` when the source does not say. A receiver refuses a
+    /// frame older than the last one it used.
+    pub stamp: Option<f64>,
+    /// The source asks the agent to forget its map (a robot that was moved
+    /// by hand, or an operator's request).
+    pub reset_map: bool,
 }
 
 /// One episode of an episode file, modelled on the RoboTHOR challenge

@@ -77,6 +77,8 @@ proptest! {
             last_action: None,
             last_action_success: true,
             done: seed % 2 == 0,
+            stamp: (seed % 3 == 0).then_some(f64::from(seed) * 0.125),
+            reset_map: seed % 5 == 0,
         };
         let mut header = Vec::new();
         let parts = encode_observation(Some(1), &obs, &mut header).unwrap();

@@ -137,6 +137,7 @@ fn small_observation(semantic: bool, pose: bool) -> Observation {
         last_action: pose.then_some(Action::RotateLeft),
         last_action_success: true,
         done: false,
+        ..Observation::default()
     }
 }
 
@@ -152,9 +153,11 @@ fn goldens() -> Vec<Golden> {
         semantic_classes: vec!["nothing".into(), "Wall".into(), "Mug".into()],
         success_distance: 1.0,
         test_world: false,
+        provides_ground_truth: true,
     };
     let test_world = Capabilities {
         test_world: true,
+        provides_ground_truth: true,
         ..capabilities.clone()
     };
     let episode = Episode {
@@ -237,6 +240,16 @@ fn goldens() -> Vec<Golden> {
             3,
             Request::Reset {
                 episode_id: "val-house_7-Mug-0".into(),
+                goal: None,
+            },
+        ),
+        request(
+            "request_reset_goal",
+            "reset request of a robot session with a goal in words",
+            3,
+            Request::Reset {
+                episode_id: "kitchen-1".into(),
+                goal: Some("the red mug".into()),
             },
         ),
         request(
@@ -286,6 +299,28 @@ fn goldens() -> Vec<Golden> {
             },
         ),
         request(
+            "request_render",
+            "test-world render request",
+            14,
+            Request::Render {
+                pose: Pose {
+                    x: 2.0,
+                    y: 0.5,
+                    z: 0.0,
+                    yaw: -1.25,
+                },
+            },
+        ),
+        request(
+            "request_free",
+            "test-world free request",
+            15,
+            Request::Free {
+                position: at(2.0, 0.5),
+            },
+        ),
+        reply("reply_free", "free reply", Some(15), Reply::Free(false)),
+        request(
             "request_objects",
             "test-world objects request",
             11,
@@ -295,7 +330,7 @@ fn goldens() -> Vec<Golden> {
             "reply_capabilities",
             "capabilities reply to hello",
             Some(1),
-            Reply::Capabilities(capabilities),
+            Reply::Capabilities(capabilities.clone()),
         ),
         reply(
             "reply_episodes",
@@ -322,6 +357,34 @@ fn goldens() -> Vec<Golden> {
             Reply::EpisodeResult(result),
         ),
         reply("reply_ok", "ok reply to close", Some(6), Reply::Ok),
+        reply(
+            "reply_capabilities_robot",
+            "capabilities reply of a robot: no ground truth",
+            Some(1),
+            Reply::Capabilities(Capabilities {
+                simulator: "ros".into(),
+                provides_ground_truth: false,
+                provides_semantic: false,
+                semantic_classes: Vec::new(),
+                ..capabilities.clone()
+            }),
+        ),
+        reply(
+            "reply_observation_robot",
+            "observation reply of a robot: a time stamp and a map-reset request",
+            Some(4),
+            Reply::Observation(Box::new(Observation {
+                stamp: Some(1_733_040_000.5),
+                reset_map: true,
+                ..small_observation(false, true)
+            })),
+        ),
+        reply(
+            "reply_error_estop",
+            "error reply of a robot whose emergency stop is engaged",
+            Some(13),
+            Reply::from_error(&Error::Estop("released by the operator only".into())),
+        ),
         reply(
             "reply_capabilities_test_world",
             "capabilities reply of a test world",

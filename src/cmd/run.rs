@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use agent::eval::{render, Format, Summary};
 use agent::results::{read_run, write_atomic, EpisodeRecord, Outcome};
 use agent::runner::{self, RunObserver, RunReport, RunnerConfig, Worker};
-use agent::Agent;
+use agent::{Agent, Remote};
 use datasets::select::Shard;
 use embedded::sim::EmbeddedSim;
 use sim_bridge::client::{Client, ClientConfig};
@@ -55,6 +55,8 @@ pub fn apply_overrides(config: &mut Config, args: &RunArgs) -> anyhow::Result<()
 
 /// A running in-process simulator server.
 struct EmbeddedServer {
+    ctx: zmq::Context,
+    endpoint: String,
     thread: Option<JoinHandle<Result<(), sim_bridge::Error>>>,
 }
 
@@ -72,11 +74,17 @@ impl EmbeddedServer {
             .spawn(move || server.serve().map(|_| ()))
             .context("starting the embedded simulator thread")?;
         Ok(EmbeddedServer {
+            ctx: ctx.clone(),
+            endpoint: endpoint.to_string(),
             thread: Some(thread),
         })
     }
 
-    fn join(mut self) -> anyhow::Result<()> {
+    /// Asks the server to end its serve loop and waits for its thread.
+    fn stop(mut self) -> anyhow::Result<()> {
+        Client::connect(&self.ctx, ClientConfig::new(self.endpoint.clone()))?
+            .close()
+            .context("closing an embedded simulator")?;
         if let Some(t) = self.thread.take() {
             t.join()
                 .map_err(|_| anyhow::anyhow!("the embedded simulator thread panicked"))??;
@@ -259,7 +267,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             },
         )
         .with_context(|| format!("connecting to {endpoint}"))?;
-        workers.push(Worker { client, agent });
+        workers.push(Worker {
+            env: Box::new(Remote::new(client)),
+            agent,
+        });
     }
     let episodes = select_episodes(&mut workers, &endpoints, &config, shard)?;
     tracing::info!(
@@ -297,12 +308,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let report = runner::run(&mut workers, &episodes, &runner_config, &mut progress);
     progress.bar.finish_and_clear();
-    for (worker, server) in workers.iter_mut().zip(servers) {
-        worker
-            .client
-            .close()
-            .context("closing an embedded simulator")?;
-        server.join()?;
+    for server in servers {
+        server.stop()?;
     }
     let report = report?;
     print_problems(&report);
@@ -345,9 +352,20 @@ fn select_episodes(
 ) -> anyhow::Result<Vec<Episode>> {
     let mut lists = Vec::with_capacity(workers.len());
     for (w, endpoint) in workers.iter_mut().zip(endpoints) {
+        let caps = w
+            .env
+            .capabilities()
+            .with_context(|| format!("asking {endpoint} for hello"))?;
+        if !caps.provides_ground_truth {
+            anyhow::bail!(
+                "{endpoint} ({}) has no episodes and no ground truth: it is a robot; \
+                 drive it with `cow deploy`",
+                caps.simulator
+            );
+        }
         let list = w
-            .client
-            .list_episodes()
+            .env
+            .episodes()
             .with_context(|| format!("listing the episodes of {endpoint}"))?;
         lists.push(list);
     }

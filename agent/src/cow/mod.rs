@@ -16,7 +16,7 @@ use maps::{
     FollowConfig, FrontierConfig, FrontierFinder, FrontierMemory, OccupancyMap, PinholeCamera,
     PlanConfig, Planner, Pose2,
 };
-use sim_bridge::{Action, EpisodeResult, Observation};
+use sim_bridge::{Action, Capabilities, EpisodeResult, Observation};
 
 pub use config::{CowConfig, MapSettings, PoseJump, PoseSource};
 
@@ -116,14 +116,19 @@ impl CowAgent {
             PoseJump::Error => Err(Error::Observation(what)),
             PoseJump::ResetMap => {
                 tracing::warn!("{what}: starting a new map (agent.cow.on_pose_jump = reset_map)");
-                let map_config = self.config.map.to_map_config(self.threshold);
-                st.map = OccupancyMap::new(map_config).map_err(|e| Error::Config(e.to_string()))?;
-                st.memory.clear();
-                st.trajectory.clear();
-                st.policy.forget_map(st.spins);
-                Ok(())
+                self.fresh_map(st)
             }
         }
+    }
+
+    /// Starts a new map (frontier memory and trajectory too) and looks around again.
+    fn fresh_map(&self, st: &mut EpisodeState) -> Result<(), Error> {
+        let map_config = self.config.map.to_map_config(self.threshold);
+        st.map = OccupancyMap::new(map_config).map_err(|e| Error::Config(e.to_string()))?;
+        st.memory.clear();
+        st.trajectory.clear();
+        st.policy.forget_map(st.spins);
+        Ok(())
     }
 
     /// A CoW agent with these settings and this localizer.
@@ -201,13 +206,7 @@ impl Agent for CowAgent {
 
     fn reset(&mut self, start: &EpisodeStart<'_>) -> Result<(), Error> {
         let caps = start.capabilities;
-        self.localizer.set_goal(
-            &Goal {
-                text: start.episode.goal.clone(),
-                category: start.episode.object_type.clone(),
-            },
-            caps,
-        )?;
+        self.localizer.set_goal(&start.goal, caps)?;
         for needed in [
             Action::MoveAhead,
             Action::RotateLeft,
@@ -262,7 +261,7 @@ impl Agent for CowAgent {
                 follow,
                 caps.action_space.move_step,
                 spins,
-                start.episode.id.as_str(),
+                start.name,
             ),
             camera,
             camera_height: cam.camera_height,
@@ -372,6 +371,26 @@ impl Agent for CowAgent {
 
     fn last_cost(&self) -> StepCost {
         self.cost
+    }
+
+    fn change_goal(&mut self, goal: &Goal, capabilities: &Capabilities) -> Result<(), Error> {
+        self.localizer.set_goal(goal, capabilities)?;
+        if let Some(st) = self.state.as_mut() {
+            st.map.clear_all_evidence();
+            st.policy.forget_goal(st.spins);
+            tracing::info!(goal = %goal.text, "new goal: the map stays, the old goal's evidence is gone");
+        }
+        Ok(())
+    }
+
+    fn forget_map(&mut self) -> Result<(), Error> {
+        if let Some(mut st) = self.state.take() {
+            let result = self.fresh_map(&mut st);
+            self.state = Some(st);
+            result?;
+            tracing::info!("the map is forgotten, as the source asked");
+        }
+        Ok(())
     }
 
     fn render_map(&self, result: Option<&EpisodeResult>) -> Option<image::RgbImage> {

@@ -130,6 +130,19 @@ impl Policy {
         self.idle_steps = 0;
     }
 
+    /// Forgets the goal it was walking to (a new goal was given): back to
+    /// exploring, after a look around, from the map as it is. A Stop chosen
+    /// for the old goal is undone too.
+    pub fn forget_goal(&mut self, spins: u32) {
+        self.goal_target = None;
+        if matches!(self.mode, Mode::Exploit | Mode::Stopped | Mode::Idle) {
+            self.path.clear();
+            self.spins_left = spins;
+            self.mode = Mode::Spin;
+        }
+        self.idle_steps = 0;
+    }
+
     /// What the policy is doing.
     pub fn mode(&self) -> Mode {
         self.mode

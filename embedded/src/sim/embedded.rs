@@ -148,7 +148,7 @@ impl EmbeddedSim {
     }
 
     /// Renders `world` from agent pose `pose` (world frame) into `frame`.
-    pub fn render(&mut self, world: &World, pose: &Pose, frame: &mut Frame) {
+    pub fn render_world(&mut self, world: &World, pose: &Pose, frame: &mut Frame) {
         self.camera.render_into(&world.house, pose, frame);
     }
 
@@ -197,6 +197,8 @@ impl EmbeddedSim {
             last_action,
             last_action_success: success,
             done,
+            stamp: None,
+            reset_map: false,
         }
     }
 }
@@ -214,6 +216,7 @@ impl Backend for EmbeddedSim {
             semantic_classes: semantic_classes(),
             success_distance: self.cfg.success_distance,
             test_world: true,
+            provides_ground_truth: true,
         }
     }
 
@@ -502,6 +505,44 @@ impl TestWorld for EmbeddedSim {
                 }
             })
             .collect())
+    }
+
+    fn render(&mut self, pose: Pose) -> Result<Observation, Error> {
+        let run = self.running("render")?;
+        if ![pose.x, pose.y, pose.z, pose.yaw]
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(Error::BadPose(format!("{pose:?} is not finite")));
+        }
+        let world = run.world.clone();
+        let (episode, step, done) = (&self.episodes[run.episode], run.steps, run.done);
+        let mut frame = Frame::blank(self.cfg.width, self.cfg.height, true);
+        self.camera.render_into(&world.house, &pose, &mut frame);
+        if !self.cfg.semantic {
+            frame.semantic = None;
+        }
+        Ok(Observation {
+            episode_id: episode.id.clone(),
+            step,
+            goal: episode.goal.clone(),
+            goal_category: episode.object_type.clone(),
+            frame,
+            pose: Some(pose),
+            last_action: None,
+            last_action_success: true,
+            done,
+            stamp: None,
+            reset_map: false,
+        })
+    }
+
+    fn free(&mut self, position: Position) -> Result<bool, Error> {
+        let run = self.running("free")?;
+        let nav = &run.world.nav;
+        Ok(nav
+            .index_of(position.x, position.y)
+            .is_some_and(|i| nav.free[i]))
     }
 }
 
@@ -827,6 +868,48 @@ mod tests {
         assert!((seen.distance - world.house.object_distance(&obj, x, y)).abs() < 1e-6);
         sim.step(Action::Stop).unwrap();
         assert!(sim.episode_result().unwrap().success);
+    }
+
+    /// `render` shows the scene from any pose without touching the episode;
+    /// `free` is the agent's free space.
+    #[test]
+    fn render_and_free_leave_the_episode_alone() {
+        let eps = two_episodes();
+        let mut sim = sim_with(eps.clone());
+        assert!(matches!(
+            sim.render(Pose::default()),
+            Err(Error::NoEpisode(_))
+        ));
+        let start = sim.reset(&eps[0].id).unwrap();
+        let p = start.pose.unwrap();
+        let turned = Pose {
+            yaw: p.yaw + 0.3,
+            ..p
+        };
+        let view = sim.render(turned).unwrap();
+        assert_eq!((view.pose, view.step), (Some(turned), 0));
+        assert_ne!(view.frame, start.frame, "another heading, another view");
+        assert_eq!(
+            sim.render(p).unwrap().frame,
+            start.frame,
+            "the same pose, the same frame"
+        );
+        let r = sim.episode_result().unwrap();
+        assert_eq!((r.steps, r.path.len()), (0, 1), "nothing recorded");
+        assert!(sim
+            .free(Position {
+                x: p.x,
+                y: p.y,
+                z: 0.0
+            })
+            .unwrap());
+        assert!(!sim
+            .free(Position {
+                x: -5.0,
+                y: -5.0,
+                z: 0.0
+            })
+            .unwrap());
     }
 
     #[test]

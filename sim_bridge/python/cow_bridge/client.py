@@ -66,6 +66,7 @@ class Client:
         source: Point | None = None,
         targets: Sequence[Point] | None = None,
         object_type: str | None = None,
+        goal: str | None = None,
     ) -> Reply:
         """Sends one request lazy-pirate style and returns the decoded reply
         (raising :class:`~cow_bridge.protocol.RemoteError` for an error reply)."""
@@ -80,6 +81,7 @@ class Client:
             source=source,
             targets=targets,
             object_type=object_type,
+            goal=goal,
         )
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
@@ -128,9 +130,10 @@ class Client:
         ).body["episodes"]
         return episodes
 
-    def reset(self, episode_id: str) -> Observation:
-        """Starts an episode and returns its first observation."""
-        return self._observation(self.request("reset", episode_id=episode_id))
+    def reset(self, episode_id: str, goal: str | None = None) -> Observation:
+        """Starts an episode and returns its first observation; ``goal`` (words)
+        for a source without an episode list, such as a robot."""
+        return self._observation(self.request("reset", episode_id=episode_id, goal=goal))
 
     def step(self, action: str) -> Observation:
         """Applies an action (``"MoveAhead"``, ...) and returns the next observation."""
@@ -166,6 +169,16 @@ class Client:
         )
         points: list[Point] = reply.body["points"]
         return points
+
+    def render(self, pose: Pose) -> Observation:
+        """Test worlds only: the frames of the running episode's scene seen from
+        any ``pose``; nothing is recorded (a simulated robot moving continuously)."""
+        return self._observation(self.request("render", pose=pose))
+
+    def free(self, position: Point) -> bool:
+        """Test worlds only: whether the agent can stand at ``position``."""
+        free: bool = self._expect(self.request("free", source=position), "free").body["free"]
+        return free
 
     def objects(self) -> list[dict[str, Any]]:
         """Test worlds only: the scene's objects seen from the current pose

@@ -37,6 +37,7 @@ ERROR_CODES = (
     "unknown_episode",
     "no_episode",
     "bad_pose",
+    "estop",
     "internal",
 )
 """Stable error codes of error replies."""
@@ -52,10 +53,19 @@ REQUEST_TYPES = (
     "geodesic_distance",
     "shortest_path",
     "objects",
+    "render",
+    "free",
 )
-"""Wire types of requests (the last four are the test-world requests, PROTOCOL.md section 3)."""
+"""Wire types of requests (the last six are the test-world requests, PROTOCOL.md section 3)."""
 
-TEST_WORLD_REQUESTS = ("set_pose", "geodesic_distance", "shortest_path", "objects")
+TEST_WORLD_REQUESTS = (
+    "set_pose",
+    "geodesic_distance",
+    "shortest_path",
+    "objects",
+    "render",
+    "free",
+)
 """Requests only a server announcing ``capabilities.test_world`` answers."""
 
 REPLY_TYPES = (
@@ -68,6 +78,7 @@ REPLY_TYPES = (
     "distance",
     "path",
     "objects",
+    "free",
 )
 """Wire types of replies."""
 
@@ -154,6 +165,10 @@ class Observation:
     last_action: str | None = None
     last_action_success: bool = True
     done: bool = False
+    stamp: float | None = None
+    """When the source took the frame, seconds on its own clock (``None``: not said)."""
+    reset_map: bool = False
+    """The source asks the agent to forget its map."""
 
     @property
     def height(self) -> int:
@@ -173,6 +188,7 @@ class Request:
     kind: str
     id: int
     episode_id: str | None = None
+    goal: str | None = None
     action: str | None = None
     pose: Pose | None = None
     source: Point | None = None
@@ -273,6 +289,7 @@ def encode_request(
     source: Point | None = None,
     targets: Sequence[Point] | None = None,
     object_type: str | None = None,
+    goal: str | None = None,
 ) -> list[bytes]:
     """Encodes a request (one part). ``reset`` needs ``episode_id``, ``step`` an ``action``,
     ``set_pose`` a ``pose``, ``geodesic_distance`` a ``source`` and ``targets``,
@@ -284,14 +301,20 @@ def encode_request(
         if episode_id is None:
             raise _malformed("reset needs an episode_id")
         body["episode_id"] = episode_id
+        if goal is not None:
+            body["goal"] = goal
     if kind == "step":
         if action not in ACTIONS:
             raise ProtocolError("unknown_action", f"unknown action {action!r}")
         body["action"] = action
-    if kind == "set_pose":
+    if kind in ("set_pose", "render"):
         if pose is None:
-            raise _malformed("set_pose needs a pose")
+            raise _malformed(f"{kind} needs a pose")
         body["pose"] = vars(pose)
+    if kind == "free":
+        if source is None:
+            raise _malformed("free needs a position (source)")
+        body["position"] = _xyz(source)
     if kind == "geodesic_distance":
         if source is None or not targets:
             raise _malformed("geodesic_distance needs a source and at least one target")
@@ -337,13 +360,17 @@ def decode_request(parts: Sequence[Part]) -> Request:
     request = Request(kind=kind, id=request_id)
     if kind == "reset":
         request.episode_id = _field(header, "episode_id", str, "reset header")
+        if header.get("goal") is not None:
+            request.goal = _field(header, "goal", str, "reset header")
     if kind == "step":
         action = _field(header, "action", str, "step header")
         if action not in ACTIONS:
             raise ProtocolError("unknown_action", f"unknown action {action!r}")
         request.action = action
-    if kind == "set_pose":
-        request.pose = _pose(_field(header, "pose", dict, "set_pose header"), "pose")
+    if kind in ("set_pose", "render"):
+        request.pose = _pose(_field(header, "pose", dict, f"{kind} header"), "pose")
+    if kind == "free":
+        request.source = _point(_field(header, "position", dict, "free header"), "position")
     if kind == "geodesic_distance":
         request.source = _point(_field(header, "from", dict, "geodesic_distance header"), "from")
         to = _field(header, "to", list, "geodesic_distance header")
@@ -403,6 +430,8 @@ def encode_observation(obs: Observation, request_id: int | None) -> list[Part]:
         "last_action": obs.last_action,
         "last_action_success": obs.last_action_success,
         "done": obs.done,
+        **({} if obs.stamp is None else {"stamp": obs.stamp}),
+        **({"reset_map": True} if obs.reset_map else {}),
         "width": width,
         "height": height,
         "parts": _parts_spec(height, width, obs.semantic is not None),
@@ -451,6 +480,14 @@ def decode_observation(header: Mapping[str, Any], parts: Sequence[Part]) -> Obse
             )
     pose_raw = header.get("pose")
     pose = None if pose_raw is None else _pose(pose_raw, "pose")
+    stamp = header.get("stamp")
+    if stamp is not None and (
+        not isinstance(stamp, (int, float)) or isinstance(stamp, bool) or not math.isfinite(stamp)
+    ):
+        raise _malformed(f"stamp is {stamp!r}, expected a finite number of seconds")
+    reset_map = header.get("reset_map", False)
+    if not isinstance(reset_map, bool):
+        raise _malformed(f"reset_map is {reset_map!r}, expected a bool")
     last_action = header.get("last_action")
     if last_action is not None and last_action not in ACTIONS:
         raise ProtocolError("unknown_action", f"unknown action {last_action!r}")
@@ -484,6 +521,8 @@ def decode_observation(header: Mapping[str, Any], parts: Sequence[Part]) -> Obse
         last_action=last_action,
         last_action_success=_field(header, "last_action_success", bool, what),
         done=_field(header, "done", bool, what),
+        stamp=None if stamp is None else float(stamp),
+        reset_map=reset_map,
     )
 
 
@@ -495,6 +534,7 @@ _REPLY_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     "error": (("code", str), ("message", str)),
     "objects": (("objects", list),),
     "path": (("points", list),),
+    "free": (("free", bool),),
 }
 
 

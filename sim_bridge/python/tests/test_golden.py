@@ -46,12 +46,14 @@ def request_fields(req: Request) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if req.episode_id is not None:
         body["episode_id"] = req.episode_id
+    if req.goal is not None:
+        body["goal"] = req.goal
     if req.action is not None:
         body["action"] = req.action
     if req.pose is not None:
         body["pose"] = vars(req.pose)
     if req.source is not None:
-        body["from"] = xyz(req.source)
+        body["position" if req.kind == "free" else "from"] = xyz(req.source)
     if req.targets is not None:
         body["to"] = [xyz(t) for t in req.targets]
     if req.object_type is not None:
@@ -79,6 +81,8 @@ def observation_expect(request_id: int | None, obs: Observation) -> dict[str, An
         "last_action": obs.last_action,
         "last_action_success": obs.last_action_success,
         "done": obs.done,
+        **({} if obs.stamp is None else {"stamp": obs.stamp}),
+        **({"reset_map": True} if obs.reset_map else {}),
         "width": obs.width,
         "height": obs.height,
         "rgb": obs.rgb.ravel().tolist(),
@@ -131,6 +135,7 @@ def test_golden_encodes_to_the_same_message(path: Path) -> None:
                 source=req.source,
                 targets=req.targets,
                 object_type=req.object_type,
+                goal=req.goal,
             )
         )
     else:

@@ -26,13 +26,15 @@ pub enum ErrorCode {
     NoEpisode,
     /// `"bad_pose"`: a test-world `set_pose` after the first action, not finite, or where the agent cannot stand.
     BadPose,
+    /// `"estop"`: the robot's emergency stop is engaged; it refuses to move until released.
+    Estop,
     /// `"internal"`: anything else (backend failure, I/O, ...).
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in a fixed order.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::Version,
         ErrorCode::Malformed,
         ErrorCode::UnknownType,
@@ -41,6 +43,7 @@ impl ErrorCode {
         ErrorCode::UnknownEpisode,
         ErrorCode::NoEpisode,
         ErrorCode::BadPose,
+        ErrorCode::Estop,
         ErrorCode::Internal,
     ];
 
@@ -55,6 +58,7 @@ impl ErrorCode {
             ErrorCode::UnknownEpisode => "unknown_episode",
             ErrorCode::NoEpisode => "no_episode",
             ErrorCode::BadPose => "bad_pose",
+            ErrorCode::Estop => "estop",
             ErrorCode::Internal => "internal",
         }
     }
@@ -85,6 +89,7 @@ impl Error {
             Error::UnknownEpisode(_) => ErrorCode::UnknownEpisode,
             Error::NoEpisode(_) => ErrorCode::NoEpisode,
             Error::BadPose(_) => ErrorCode::BadPose,
+            Error::Estop(_) => ErrorCode::Estop,
             Error::Remote { code, .. } => ErrorCode::parse(code).unwrap_or(ErrorCode::Internal),
             Error::Timeout { .. }
             | Error::Episodes(_)
@@ -125,6 +130,7 @@ mod tests {
             (Error::UnknownEpisode("e".into()), "unknown_episode"),
             (Error::NoEpisode("x".into()), "no_episode"),
             (Error::BadPose("x".into()), "bad_pose"),
+            (Error::Estop("x".into()), "estop"),
             (Error::Episodes("x".into()), "internal"),
             (
                 Error::Remote {

@@ -36,6 +36,10 @@ struct ObservationHeader<'a> {
     last_action: Option<Cow<'a, str>>,
     last_action_success: bool,
     done: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stamp: Option<f64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    reset_map: bool,
     width: u32,
     height: u32,
     parts: Vec<PartSpec>,
@@ -105,6 +109,7 @@ pub fn encode_observation<'a>(
     if let Some(p) = &obs.pose {
         check_pose(p)?;
     }
+    check_stamp(obs.stamp)?;
     let body = ObservationHeader {
         episode_id: Cow::Borrowed(&obs.episode_id),
         step: obs.step,
@@ -114,6 +119,8 @@ pub fn encode_observation<'a>(
         last_action: obs.last_action.map(|a| Cow::Borrowed(a.name())),
         last_action_success: obs.last_action_success,
         done: obs.done,
+        stamp: obs.stamp,
+        reset_map: obs.reset_map,
         width: frame.width,
         height: frame.height,
         parts: part_specs(h, w, frame.semantic.is_some()),
@@ -124,6 +131,13 @@ pub fn encode_observation<'a>(
         depth: f32le_bytes(&frame.depth),
         semantic: frame.semantic.as_deref().map(u32le_bytes),
     })
+}
+
+fn check_stamp(stamp: Option<f64>) -> Result<(), Error> {
+    match stamp {
+        Some(t) if !t.is_finite() => Err(Error::Malformed(format!("stamp {t} is not finite"))),
+        _ => Ok(()),
+    }
 }
 
 fn check_pose(p: &Pose) -> Result<(), Error> {
@@ -184,6 +198,7 @@ pub fn decode_observation_into<P: Deref<Target = [u8]>>(
     if let Some(p) = &body.pose {
         check_pose(p)?;
     }
+    check_stamp(body.stamp)?;
     let last_action = match &body.last_action {
         None => None,
         Some(name) => {
@@ -210,6 +225,8 @@ pub fn decode_observation_into<P: Deref<Target = [u8]>>(
     obs.last_action = last_action;
     obs.last_action_success = body.last_action_success;
     obs.done = body.done;
+    obs.stamp = body.stamp;
+    obs.reset_map = body.reset_map;
     Ok(())
 }
 
@@ -249,6 +266,8 @@ mod tests {
             last_action: Some(Action::MoveAhead),
             last_action_success: false,
             done: false,
+            stamp: Some(1_700_000_000.25),
+            reset_map: true,
         }
     }
 

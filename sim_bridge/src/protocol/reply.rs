@@ -48,6 +48,8 @@ pub enum Reply {
     Path(Vec<Position>),
     /// `objects`, the answer to `objects`.
     Objects(Vec<SceneObject>),
+    /// `free`, the answer to `free`: whether the agent can stand there.
+    Free(bool),
     /// `error`: the request failed.
     Error {
         /// Stable code, see [`ErrorCode`].
@@ -88,6 +90,11 @@ struct ObjectsBody<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
+struct FreeBody {
+    free: bool,
+}
+
+#[derive(Serialize, Deserialize)]
 struct ErrorBody<'a> {
     #[serde(borrow)]
     code: Cow<'a, str>,
@@ -107,6 +114,7 @@ impl Reply {
             Reply::Distance(_) => "distance",
             Reply::Path(_) => "path",
             Reply::Objects(_) => "objects",
+            Reply::Free(_) => "free",
             Reply::Error { .. } => "error",
         }
     }
@@ -188,6 +196,7 @@ impl Reply {
                 };
                 write_header(header, kind, id, &body)?;
             }
+            Reply::Free(free) => write_header(header, kind, id, &FreeBody { free: *free })?,
             Reply::Error { code, message } => {
                 let body = ErrorBody {
                     code: Cow::Borrowed(code),
@@ -229,6 +238,7 @@ impl Reply {
             "distance",
             "path",
             "objects",
+            "free",
             "error",
         ];
         if !known.contains(&kind) {
@@ -280,6 +290,10 @@ impl Reply {
             "objects" => {
                 let body: ObjectsBody<'_> = header.body()?;
                 Reply::Objects(body.objects.into_owned())
+            }
+            "free" => {
+                let body: FreeBody = header.body()?;
+                Reply::Free(body.free)
             }
             _ => {
                 let body: ErrorBody<'_> = header.body()?;
@@ -396,6 +410,7 @@ mod tests {
             semantic_classes: vec!["nothing".into(), "Mug".into()],
             success_distance: 1.0,
             test_world: false,
+            provides_ground_truth: true,
         }
     }
 
@@ -481,6 +496,7 @@ mod tests {
                 pixels: 10,
                 visible: true,
             }]),
+            Reply::Free(true),
             Reply::from_error(&Error::UnknownEpisode("nope".into())),
             Reply::from_error(&Error::BadPose("after the first action".into())),
         ];

@@ -19,10 +19,13 @@ pub enum Request {
     Hello,
     /// `list_episodes`: ask for the episodes the server can run.
     ListEpisodes,
-    /// `reset {episode_id}`: start an episode; the reply is its first observation.
+    /// `reset {episode_id, goal?}`: start an episode; the reply is its first observation.
     Reset {
-        /// Id of the episode to start.
+        /// Id of the episode to start (a session name on a robot).
         episode_id: String,
+        /// The goal in words, for a source without an episode list (a
+        /// robot); a simulator's episodes carry their own.
+        goal: Option<String>,
     },
     /// `step {action}`: apply an action; the reply is the next observation.
     Step {
@@ -59,6 +62,23 @@ pub enum Request {
     /// Test world: `objects`, the scene's objects seen from the current pose
     /// (reply `objects`).
     Objects,
+    /// Test world: `render {pose}`, the frames of the running episode's
+    /// scene seen from any pose, nothing recorded (reply `observation`).
+    Render {
+        /// The pose to render from, world frame.
+        pose: Pose,
+    },
+    /// Test world: `free {position}`, whether the agent can stand there
+    /// (reply `free`).
+    Free {
+        /// The position, world frame.
+        position: Position,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct FreeBody {
+    position: Position,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,6 +104,8 @@ struct ShortestPathBody<'a> {
 struct ResetBody<'a> {
     #[serde(borrow)]
     episode_id: Cow<'a, str>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    goal: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -94,7 +116,7 @@ struct StepBody<'a> {
 
 impl Request {
     /// Every request type's wire name, in a fixed order.
-    pub const KINDS: [&'static str; 10] = [
+    pub const KINDS: [&'static str; 12] = [
         "hello",
         "list_episodes",
         "reset",
@@ -105,6 +127,8 @@ impl Request {
         "geodesic_distance",
         "shortest_path",
         "objects",
+        "render",
+        "free",
     ];
 
     /// The wire `"type"` of this request.
@@ -120,6 +144,8 @@ impl Request {
             Request::GeodesicDistance { .. } => "geodesic_distance",
             Request::ShortestPath { .. } => "shortest_path",
             Request::Objects => "objects",
+            Request::Render { .. } => "render",
+            Request::Free { .. } => "free",
         }
     }
 
@@ -128,12 +154,13 @@ impl Request {
     pub fn encode(&self, id: u64, out: &mut Vec<u8>) -> Result<(), Error> {
         let kind = self.kind();
         match self {
-            Request::Reset { episode_id } => write_header(
+            Request::Reset { episode_id, goal } => write_header(
                 out,
                 kind,
                 Some(id),
                 &ResetBody {
                     episode_id: Cow::Borrowed(episode_id),
+                    goal: goal.as_deref().map(Cow::Borrowed),
                 },
             ),
             Request::Step { action } => write_header(
@@ -144,9 +171,17 @@ impl Request {
                     action: Cow::Borrowed(action.name()),
                 },
             ),
-            Request::SetPose { pose } => {
+            Request::SetPose { pose } | Request::Render { pose } => {
                 write_header(out, kind, Some(id), &SetPoseBody { pose: *pose })
             }
+            Request::Free { position } => write_header(
+                out,
+                kind,
+                Some(id),
+                &FreeBody {
+                    position: *position,
+                },
+            ),
             Request::GeodesicDistance { from, to } => write_header(
                 out,
                 kind,
@@ -211,6 +246,7 @@ impl Request {
                 let body: ResetBody<'_> = header.body()?;
                 Request::Reset {
                     episode_id: body.episode_id.into_owned(),
+                    goal: body.goal.map(Cow::into_owned),
                 }
             }
             "step" => {
@@ -253,6 +289,19 @@ impl Request {
                 }
             }
             "objects" => Request::Objects,
+            "render" => {
+                let body: SetPoseBody = header.body()?;
+                let p = body.pose;
+                finite("render pose", &[p.x, p.y, p.z, p.yaw])?;
+                Request::Render { pose: p }
+            }
+            "free" => {
+                let body: FreeBody = header.body()?;
+                finite("free position", &xyz(&body.position))?;
+                Request::Free {
+                    position: body.position,
+                }
+            }
             other => return Err(Error::UnknownType(other.to_owned())),
         };
         Ok((id, request))
@@ -284,6 +333,11 @@ mod tests {
             Request::ListEpisodes,
             Request::Reset {
                 episode_id: "val-house_7-Mug-0 \"quoted\" \u{e9}".into(),
+                goal: None,
+            },
+            Request::Reset {
+                episode_id: "session".into(),
+                goal: Some("the red mug".into()),
             },
             Request::EpisodeResult,
             Request::Close,
@@ -315,6 +369,21 @@ mod tests {
                 object_type: "Mug".into(),
             },
             Request::Objects,
+            Request::Render {
+                pose: Pose {
+                    x: -1.0,
+                    y: 2.5,
+                    z: 0.0,
+                    yaw: -0.5,
+                },
+            },
+            Request::Free {
+                position: Position {
+                    x: 0.5,
+                    y: 0.25,
+                    z: 0.0,
+                },
+            },
         ];
         all.extend(Action::ALL.map(|action| Request::Step { action }));
         all

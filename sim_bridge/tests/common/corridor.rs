@@ -83,6 +83,7 @@ impl Corridor {
             last_action: last.map(|r| r.action),
             last_action_success: last.is_none_or(|r| r.success),
             done: run.done,
+            ..Observation::default()
         }
     }
 }
@@ -100,6 +101,7 @@ impl Backend for Corridor {
             semantic_classes: vec!["nothing".into(), "Wall".into(), "Mug".into()],
             success_distance: 1.0,
             test_world: false,
+            provides_ground_truth: true,
         }
     }
 
