@@ -63,6 +63,37 @@ impl StepCost {
     }
 }
 
+/// What an agent knows right now, for people watching it (telemetry):
+/// all positions in the map frame (the world frame of the observations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentStatus {
+    /// What the policy is doing (`"explore"`, `"exploit"`, ...).
+    pub mode: String,
+    /// The agent's pose: x, y (metres), yaw (radians).
+    pub pose: (f32, f32, f32),
+    /// Highest goal confidence in the last frame.
+    pub confidence: f32,
+    /// The occupancy map, when the agent has one.
+    pub map: Option<MapSnapshot>,
+    /// Cells holding goal evidence: x, y (cell centres, metres) and confidence.
+    pub evidence: Vec<(f32, f32, f32)>,
+}
+
+/// The known part of an occupancy map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapSnapshot {
+    /// Cell side, metres.
+    pub resolution: f32,
+    /// World position of the lower-left corner of cell `(0, 0)` of `cells`.
+    pub origin: (f32, f32),
+    /// Columns (along x).
+    pub width: u32,
+    /// Rows (along y).
+    pub height: u32,
+    /// Row-major, row 0 at the smallest y: 0 unknown, 1 free, 2 occupied.
+    pub cells: Vec<u8>,
+}
+
 /// A navigation agent: observation in, action out.
 pub trait Agent: Send {
     /// Short name used in results (`"random"`, `"cow"`).
@@ -81,6 +112,11 @@ pub trait Agent: Send {
     /// goal stays. Agents without a map have nothing to forget.
     fn forget_map(&mut self) -> Result<(), Error> {
         Ok(())
+    }
+    /// What the agent knows now, for telemetry; `None` for agents that keep
+    /// no state worth showing.
+    fn status(&self) -> Option<AgentStatus> {
+        None
     }
     /// Name of the localizer the agent uses, if it has one.
     fn localizer_name(&self) -> Option<&str> {

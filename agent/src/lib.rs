@@ -14,8 +14,9 @@ pub mod record;
 pub mod replay;
 pub mod results;
 pub mod runner;
+pub mod session;
 pub mod viz;
 
-pub use agent::{Agent, EpisodeStart, StepCost};
+pub use agent::{Agent, AgentStatus, EpisodeStart, MapSnapshot, StepCost};
 pub use env::{Environment, Remote};
 pub use error::Error;

@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::{debug, warn};
 
+use crate::curve::ClientKeys;
 use crate::limits::Limits;
 use crate::protocol::{decode_observation_into, Header, Reply, Request};
 use crate::server::recv_parts;
@@ -37,6 +38,9 @@ pub struct ClientConfig {
     /// Bounds on what the server declares (camera size, ...); also caps the
     /// size of a message this client accepts.
     pub limits: Limits,
+    /// CURVE keys: the client's pair and the pinned server key; `None` for
+    /// plain loopback.
+    pub curve: Option<ClientKeys>,
 }
 
 impl ClientConfig {
@@ -52,6 +56,7 @@ impl ClientConfig {
             timeout_ms: Self::DEFAULT_TIMEOUT_MS,
             retries: Self::DEFAULT_RETRIES,
             limits: Limits::default(),
+            curve: None,
         }
     }
 }
@@ -369,6 +374,9 @@ fn open_socket(ctx: &zmq::Context, cfg: &ClientConfig) -> Result<zmq::Socket, Er
     // A message larger than the largest frame allowed is dropped by ZeroMQ
     // before it is read (the request then times out).
     socket.set_maxmsgsize(cfg.limits.max_message_bytes())?;
+    if let Some(keys) = &cfg.curve {
+        keys.apply(&socket)?;
+    }
     socket
         .connect(&cfg.endpoint)
         .map_err(|source| Error::Endpoint {

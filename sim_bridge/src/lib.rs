@@ -8,6 +8,7 @@
 //!   a test world adds.
 //! - [`goal`]: goal words for benchmark categories and the article rule.
 //! - [`limits`]: bounds on everything a peer declares.
+//! - [`curve`]: CURVE keys, certificates and the ZAP handler (authenticated transport).
 //! - [`crop`]: the square object crop shared by training data and perception.
 //!
 //! The worlds themselves live elsewhere: cow's embedded simulator in the
@@ -17,6 +18,7 @@
 pub mod backend;
 pub mod client;
 pub mod crop;
+pub mod curve;
 pub mod error;
 pub mod goal;
 pub mod limits;

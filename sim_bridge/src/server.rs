@@ -19,6 +19,7 @@ use std::time::Duration;
 use tracing::{debug, info, warn};
 
 use crate::backend::TestWorld;
+use crate::curve::ServerKeys;
 use crate::protocol::header::peek_id;
 use crate::protocol::{ErrorCode, Header, ObservationParts, Reply, Request};
 use crate::{Backend, Error};
@@ -186,8 +187,23 @@ impl Server {
         endpoint: &str,
         backend: Box<dyn Backend>,
     ) -> Result<Server, Error> {
+        Self::bind_with_keys(ctx, endpoint, backend, None)
+    }
+
+    /// Like [`Server::bind`], as a CURVE server with `keys` when given: only
+    /// clients admitted by the context's [`crate::curve::Authenticator`]
+    /// (start it first) get replies.
+    pub fn bind_with_keys(
+        ctx: &zmq::Context,
+        endpoint: &str,
+        backend: Box<dyn Backend>,
+        keys: Option<&ServerKeys>,
+    ) -> Result<Server, Error> {
         let socket = ctx.socket(zmq::REP)?;
         socket.set_linger(LINGER_MS)?;
+        if let Some(keys) = keys {
+            keys.apply(&socket)?;
+        }
         socket.bind(endpoint).map_err(|source| Error::Endpoint {
             action: "bind",
             endpoint: endpoint.to_owned(),

@@ -18,6 +18,7 @@ fn impatient(ctx: &zmq::Context, endpoint: &str, timeout_ms: u64, retries: u32) 
         timeout_ms,
         retries,
         limits: Default::default(),
+        curve: None,
     };
     Client::connect(ctx, cfg).unwrap()
 }

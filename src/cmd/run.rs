@@ -264,6 +264,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 timeout_ms: config.sim.timeout_ms,
                 retries: config.sim.retries,
                 limits: config.sim.limits,
+                curve: None,
             },
         )
         .with_context(|| format!("connecting to {endpoint}"))?;

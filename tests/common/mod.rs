@@ -78,6 +78,7 @@ impl SimServer {
                 timeout_ms: 500,
                 retries: 1,
                 limits: Default::default(),
+                curve: None,
             };
             if let Ok(mut c) = sim_bridge::client::Client::connect(&ctx, cfg) {
                 if c.hello().is_ok() {

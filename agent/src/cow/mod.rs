@@ -20,7 +20,7 @@ use sim_bridge::{Action, Capabilities, EpisodeResult, Observation};
 
 pub use config::{CowConfig, MapSettings, PoseJump, PoseSource};
 
-use crate::agent::{Agent, EpisodeStart, StepCost};
+use crate::agent::{Agent, AgentStatus, EpisodeStart, MapSnapshot, StepCost};
 use crate::localize::{center::reduce_to_center, Goal, Localizer};
 use crate::Error;
 pub use policy::Mode;
@@ -265,7 +265,8 @@ impl Agent for CowAgent {
             ),
             camera,
             camera_height: cam.camera_height,
-            trajectory: Vec::with_capacity(start.max_steps as usize + 1),
+            // A long robot session has no real budget: the trajectory grows as needed.
+            trajectory: Vec::with_capacity(start.max_steps.min(10_000) as usize + 1),
             reexplored: false,
             move_step: caps.action_space.move_step,
             spins,
@@ -381,6 +382,37 @@ impl Agent for CowAgent {
             tracing::info!(goal = %goal.text, "new goal: the map stays, the old goal's evidence is gone");
         }
         Ok(())
+    }
+
+    fn status(&self) -> Option<AgentStatus> {
+        let st = self.state.as_ref()?;
+        let pose = st.trajectory.last().copied().unwrap_or_default();
+        let map = st.map.to_array().map(|(lo, a)| {
+            let s = st.map.cell_size();
+            MapSnapshot {
+                resolution: s,
+                origin: (lo.x as f32 * s, lo.y as f32 * s),
+                width: a.ncols() as u32,
+                height: a.nrows() as u32,
+                // 3 (free but inflated) is free to people looking at it.
+                cells: a.iter().map(|&v| if v == 3 { 1 } else { v }).collect(),
+            }
+        });
+        let evidence = st
+            .map
+            .evidence_cells()
+            .map(|(c, e)| {
+                let p = st.map.center_of(c);
+                (p.x, p.y, e.max_confidence)
+            })
+            .collect();
+        Some(AgentStatus {
+            mode: format!("{:?}", st.policy.mode()).to_lowercase(),
+            pose: (pose.x, pose.y, pose.yaw),
+            confidence: self.confidence.iter().copied().fold(0.0, f32::max),
+            map,
+            evidence,
+        })
     }
 
     fn forget_map(&mut self) -> Result<(), Error> {
