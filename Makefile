@@ -1,6 +1,6 @@
 # cow: two commands do all set-up on a fresh machine.
 #   make demo   installs what it needs, builds in release mode, runs 20 embedded test episodes
-#   make test   every test: cargo (unit, integration, doc), clippy, fmt, Python
+#   make test   every test: cargo (unit, integration, doc), clippy, fmt, SLURM, Python
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
@@ -11,23 +11,31 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 CARGO ?= cargo
 DEMO_EPISODES ?= 20
 APT_PACKAGES := libzmq3-dev pkg-config
+# SLURM and munge for the one-node cluster of the SLURM test (about 13 MB).
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-export setup system-deps venv habitat-venv build lint fmt rust-test py-test py-test-habitat bench clean-venv
+.PHONY: demo test test-export setup system-deps venv habitat-venv build lint fmt rust-test test-slurm py-test py-test-habitat bench clean-venv
 
 demo: setup build
 	rm -rf runs/demo
 	./target/release/cow run --config configs/embedded.toml --episodes $(DEMO_EPISODES) --out runs/demo
 
-test: setup lint rust-test py-test py-test-habitat
+test: setup lint rust-test test-slurm py-test py-test-habitat
 
 setup: system-deps venv
 
-# Debian packages: the system libzmq (built with libsodium, so CURVE works).
+# Debian packages: the system libzmq (built with libsodium, so CURVE works),
+# and SLURM with munge for `make test-slurm`. Only what is missing is installed.
 system-deps:
-	@if ! pkg-config --exists libzmq 2>/dev/null; then \
-		echo "installing $(APT_PACKAGES)"; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	@missing=""; \
+	pkg-config --exists libzmq 2>/dev/null || missing="$(APT_PACKAGES)"; \
+	for p in $(SLURM_PACKAGES); do \
+		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing" $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 # The project-local Python environment: bridge client, the RoboTHOR bridge's
@@ -60,6 +68,12 @@ lint:
 
 rust-test:
 	$(CARGO) test --workspace
+
+# `cow slurm` on a real SLURM: a throwaway one-node cluster (munged, slurmctld,
+# slurmd under a temporary folder, own ports) runs its array jobs; about 20 s.
+# It fails, never skips, when the SLURM packages are missing.
+test-slurm: system-deps
+	$(CARGO) test --test slurm_cluster -- --ignored --nocapture
 
 # Python tests; the bridge tests drive the real `cow sim serve`.
 py-test: venv

@@ -256,18 +256,27 @@ pub struct SlurmArgs {
     /// Generic resources per task, e.g. gpu:1.
     #[arg(long)]
     pub gres: Option<String>,
+    /// CPUs per task (`#SBATCH --cpus-per-task`); with the embedded
+    /// simulator also the `--workers` of each task's run (default 1).
+    #[arg(long)]
+    pub cpus_per_task: Option<u32>,
     /// Bridge server each task starts before its run (on a free port, waited
-    /// for until it answers hello, stopped after): a command with `{port}`,
-    /// `{endpoint}` and `{episodes}` filled in.
+    /// for until it answers hello, stopped after, also when the run fails): a
+    /// bash command with `{port}`, `{endpoint}` and `{episodes}` filled in.
+    /// Without it the tasks run the embedded simulator on the episode file.
     #[arg(long)]
     pub bridge: Option<String>,
+    /// Seconds a task waits for its bridge to answer hello.
+    #[arg(long, default_value_t = 600)]
+    pub bridge_timeout: u64,
     /// Only these array tasks (e.g. `2` or `0,3`): re-submit failed tasks; they resume.
     #[arg(long, value_delimiter = ',')]
     pub tasks: Vec<u32>,
     /// Extra arguments for every task's `cow run` (e.g. `--localizer oracle --max-steps 250`).
     #[arg(long, allow_hyphen_values = true, num_args = 1..)]
     pub run_args: Vec<String>,
-    /// Print the job script instead of submitting it.
+    /// Write the job script (and the embedded run's config) and print it,
+    /// without submitting it.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -331,6 +340,8 @@ fn init_logging(verbose: u8, quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: logs of cluster tasks and CI stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }

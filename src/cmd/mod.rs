@@ -8,3 +8,4 @@ pub mod eval;
 pub mod run;
 pub mod sim;
 pub mod slurm;
+pub mod slurm_script;

@@ -1,6 +1,9 @@
 //! Shared helpers of the end-to-end tests: run the `cow` binary, start a
-//! simulator server on a free port (always stopped on drop), read results.
+//! simulator server on a free port (always stopped on drop), read results;
+//! a throwaway one-node SLURM cluster ([`slurm`]).
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
+
+pub mod slurm;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
