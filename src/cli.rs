@@ -34,6 +34,10 @@ pub enum Command {
     Sim(SimCommand),
     /// Spread a run over a SLURM cluster: one `sbatch --array` job, one shard per task.
     Slurm(SlurmArgs),
+    /// Drive a robot: a long-lived session against a robot-side protocol server (the ROS node).
+    Deploy(DeployArgs),
+    /// Write a CURVE key pair (ZeroMQ ZPL certificates, as pyzmq writes them).
+    Keygen(KeygenArgs),
     /// Benchmarks over recordings.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -165,6 +169,12 @@ pub struct SimServeArgs {
     /// Serve the episodes of this file instead of generating them.
     #[arg(long)]
     pub episode_file: Option<PathBuf>,
+    /// Serve with CURVE: this server's secret certificate (with --curve-clients).
+    #[arg(long, requires = "curve_clients")]
+    pub curve_key: Option<PathBuf>,
+    /// Serve with CURVE: the folder of admitted clients' public certificates.
+    #[arg(long, requires = "curve_key")]
+    pub curve_clients: Option<PathBuf>,
 }
 
 /// `cow sim episodes`.
@@ -228,6 +238,58 @@ pub struct SimDatasetArgs {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// `cow deploy`.
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// Configuration file (`configs/robot.toml`: agent, limits, `[deploy]`).
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The robot side's endpoint, e.g. tcp://robot.local:5580.
+    #[arg(long)]
+    pub robot: Option<String>,
+    /// The goal in words; without it, the robot side announces goals.
+    #[arg(long)]
+    pub goal: Option<String>,
+    /// Name of the session (the `reset`'s episode id).
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Forget the map whenever the connection comes back.
+    #[arg(long)]
+    pub reset_map: bool,
+    /// Telemetry PUB endpoint to bind, e.g. tcp://127.0.0.1:5570.
+    #[arg(long)]
+    pub telemetry: Option<String>,
+    /// The robot side's public certificate (CURVE; with --client-key).
+    #[arg(long)]
+    pub server_key: Option<PathBuf>,
+    /// This side's secret certificate (CURVE; with --server-key).
+    #[arg(long)]
+    pub client_key: Option<PathBuf>,
+    /// Most actions per goal (0: no limit).
+    #[arg(long)]
+    pub max_steps: Option<u32>,
+    /// End after the first Stop instead of waiting for the next goal.
+    #[arg(long)]
+    pub once: bool,
+    /// Localizer of the cow agent (e.g. `oracle` with a robot that sends semantic frames).
+    #[arg(long)]
+    pub localizer: Option<String>,
+}
+
+/// `cow keygen`.
+#[derive(Debug, Clone, Args)]
+pub struct KeygenArgs {
+    /// Folder for NAME.key (public: give it to peers) and NAME.key_secret (keep it).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Name of the pair.
+    #[arg(long, default_value = "cow")]
+    pub name: String,
+    /// Replace an existing pair of that name.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `cow slurm`.
@@ -358,6 +420,8 @@ pub fn main() -> ExitCode {
         Command::Sim(SimCommand::Dataset(a)) => cmd::dataset::run(&a),
         Command::Sim(SimCommand::Wait(a)) => cmd::sim::wait(&a),
         Command::Slurm(a) => cmd::slurm::run(&a),
+        Command::Deploy(a) => cmd::deploy::run(&a),
+        Command::Keygen(a) => cmd::keygen::run(&a),
         Command::Bench(BenchCommand::Replay(a)) => cmd::bench::replay(&a),
         Command::Bench(BenchCommand::Localize(a)) => cmd::bench_localize::run(&a),
     };

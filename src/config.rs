@@ -22,6 +22,60 @@ pub struct Config {
     pub run: RunSection,
     /// Which agent acts, and its settings.
     pub agent: AgentSection,
+    /// `cow deploy`: the robot session.
+    pub deploy: DeploySection,
+}
+
+/// `[deploy]`: a live session on a robot (`cow deploy`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeploySection {
+    /// The robot side's protocol endpoint (the ROS node).
+    pub robot: String,
+    /// Name of the session, sent as the `reset`'s episode id.
+    pub session: String,
+    /// Goal in words to start with; unset: wait for the robot side's.
+    pub goal: Option<String>,
+    /// Most actions for one goal before the agent gives up with Stop (0: no limit).
+    pub max_steps: u32,
+    /// How often to ask again while waiting (for a goal, an e-stop release, the robot), ms.
+    pub poll_ms: u64,
+    /// End after the first Stop instead of waiting for the next goal.
+    pub once: bool,
+    /// Forget the map whenever the connection to the robot comes back.
+    pub reset_map_on_reconnect: bool,
+    /// Telemetry PUB endpoint to bind (status and map for people watching); unset: none.
+    pub telemetry: Option<String>,
+    /// Most telemetry messages per second.
+    pub telemetry_hz: f32,
+    /// CURVE: the robot side's public certificate (with `client_key`).
+    pub server_key: Option<PathBuf>,
+    /// CURVE: this side's secret certificate (with `server_key`).
+    pub client_key: Option<PathBuf>,
+    /// CURVE on the telemetry socket: its secret certificate (with `telemetry_clients`).
+    pub telemetry_key: Option<PathBuf>,
+    /// CURVE on the telemetry socket: the folder of admitted subscribers' public certificates.
+    pub telemetry_clients: Option<PathBuf>,
+}
+
+impl Default for DeploySection {
+    fn default() -> Self {
+        DeploySection {
+            robot: "tcp://127.0.0.1:5580".into(),
+            session: "cow".into(),
+            goal: None,
+            max_steps: 500,
+            poll_ms: 500,
+            once: false,
+            reset_map_on_reconnect: false,
+            telemetry: None,
+            telemetry_hz: 4.0,
+            server_key: None,
+            client_key: None,
+            telemetry_key: None,
+            telemetry_clients: None,
+        }
+    }
 }
 
 /// `[sim]`: the observation source and the episodes.
@@ -160,6 +214,19 @@ impl Config {
                 LOCALIZERS.join(", ")
             );
         }
+        let d = &self.deploy;
+        if d.server_key.is_some() != d.client_key.is_some() {
+            bail!("deploy.server_key and deploy.client_key go together (CURVE needs both)");
+        }
+        if d.telemetry_key.is_some() != d.telemetry_clients.is_some() {
+            bail!("deploy.telemetry_key and deploy.telemetry_clients go together");
+        }
+        if !(d.telemetry_hz.is_finite() && d.telemetry_hz > 0.0 && d.telemetry_hz <= 100.0) {
+            bail!(
+                "deploy.telemetry_hz {} must be above 0 and at most 100",
+                d.telemetry_hz
+            );
+        }
         let cow = &self.agent.cow;
         if let Some(r) = cow.reexplore_max_depth {
             if !(r.is_finite() && r > cow.map.min_depth) {
@@ -261,6 +328,12 @@ mod tests {
         c.agent.clip.templates = Some(agent::perception::TemplateSet::Single);
         c.agent.clip.threshold = Some(0.5);
         c.agent.clip.runtime.onnxruntime = Some("x".into());
+        c.deploy.goal = Some("x".into());
+        c.deploy.telemetry = Some("x".into());
+        c.deploy.server_key = Some("x".into());
+        c.deploy.client_key = Some("x".into());
+        c.deploy.telemetry_key = Some("x".into());
+        c.deploy.telemetry_clients = Some("x".into());
         walk(&toml::Value::try_from(&c).unwrap(), "", &mut fields);
         let missing: Vec<_> = fields
             .iter()

@@ -12,6 +12,7 @@ use datasets::Format;
 use embedded::sim::EmbeddedSim;
 use embedded::splits::generate;
 use sim_bridge::client::{Client, ClientConfig};
+use sim_bridge::curve::{Authenticator, ServerKeys};
 use sim_bridge::server::Server;
 use sim_bridge::Episode;
 
@@ -53,7 +54,16 @@ pub fn serve(args: &SimServeArgs) -> anyhow::Result<()> {
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .context("installing the Ctrl-C handler")?;
-    let mut server = Server::bind(&ctx, &args.bind, Box::new(sim))
+    // CURVE: the ZAP handler admits the listed clients (it lives as long as the server).
+    let keys = match (&args.curve_key, &args.curve_clients) {
+        (Some(key), Some(clients)) => Some(ServerKeys::load(key, clients)?),
+        _ => None,
+    };
+    let _auth = keys
+        .as_ref()
+        .map(|k| Authenticator::start(&ctx, k.allowed.clone()))
+        .transpose()?;
+    let mut server = Server::bind_with_keys(&ctx, &args.bind, Box::new(sim), keys.as_ref())
         .with_context(|| format!("binding {}", args.bind))?
         .with_stop_flag(stop);
     tracing::info!(endpoint = %server.endpoint(), episodes = n, split = %config.sim.split, "serving the embedded simulator");
