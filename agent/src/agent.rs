@@ -113,6 +113,12 @@ pub trait Agent: Send {
     fn forget_map(&mut self) -> Result<(), Error> {
         Ok(())
     }
+    /// Whether the agent has localized its goal in this episode: it walks to
+    /// goal evidence, or stopped on sight. `None` for agents that never
+    /// localize (the random baseline).
+    fn goal_localized(&self) -> Option<bool> {
+        None
+    }
     /// What the agent knows now, for telemetry; `None` for agents that keep
     /// no state worth showing.
     fn status(&self) -> Option<AgentStatus> {

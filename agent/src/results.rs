@@ -27,26 +27,37 @@ pub const RECORD_FORMAT: &str = "cow-episode-v1";
 pub enum Outcome {
     /// Stop called near a visible goal.
     Success,
-    /// Budget exhausted and the goal never appeared in a frame.
+    /// Budget exhausted and the goal never localized (CoW's definition; in
+    /// records without the localization step: never in a frame).
     ExplorationFailure,
-    /// Budget exhausted although the goal appeared in a frame.
+    /// Budget exhausted after the goal was localized (in records without
+    /// the localization step: after it appeared in a frame).
     PlanningFailure,
     /// Stop called at the wrong place (CoW's "vision failure": a false positive).
     VisionFailure,
 }
 
 impl Outcome {
-    /// Classifies a simulator result.
-    pub fn of(result: &EpisodeResult) -> Outcome {
+    /// Classifies a simulator result as CoW does: success, a Stop at the
+    /// wrong place (vision), or the budget spent after (planning) or before
+    /// (exploration) the agent localized the goal. `localized` is whether the
+    /// agent did; `None` (an agent that does not say) falls back to whether
+    /// the goal appeared in a frame.
+    pub fn classify(result: &EpisodeResult, localized: Option<bool>) -> Outcome {
         if result.success {
             Outcome::Success
         } else if result.stopped {
             Outcome::VisionFailure
-        } else if result.goal_seen {
+        } else if localized.unwrap_or(result.goal_seen) {
             Outcome::PlanningFailure
         } else {
             Outcome::ExplorationFailure
         }
+    }
+
+    /// [`Outcome::classify`] from whether the goal appeared in a frame.
+    pub fn of(result: &EpisodeResult) -> Outcome {
+        Outcome::classify(result, None)
     }
 
     /// Every outcome, in report order.
@@ -141,6 +152,11 @@ pub struct EpisodeRecord {
     pub max_steps: u32,
     /// Ground truth from the simulator.
     pub result: EpisodeResult,
+    /// The step at which the agent first localized the goal (it walked to
+    /// goal evidence, or stopped on sight); `None` when it never did, or in
+    /// records written before cow recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_localized_step: Option<u32>,
     /// Failure split.
     pub outcome: Outcome,
     /// Per-stage timing.

@@ -317,10 +317,14 @@ pub fn run_episode(
     }
     let mut stages = StageSamples::with_capacity(config.max_steps as usize);
     let mut steps = 0;
+    let mut first_localized = None;
     while !obs.done && steps < config.max_steps {
         let t = Instant::now();
         let action = agent.act(&obs)?;
         stages.act.push(ms(t));
+        if first_localized.is_none() && agent.goal_localized() == Some(true) {
+            first_localized = Some(steps);
+        }
         let cost = agent.last_cost();
         stages.agent.push(cost.agent_ms());
         stages.localize.push(cost.localize_ms);
@@ -350,7 +354,8 @@ pub fn run_episode(
     if let Some(rec) = recorder {
         rec.finish()?;
     }
-    let outcome = Outcome::of(&result);
+    let localized = agent.goal_localized().map(|_| first_localized.is_some());
+    let outcome = Outcome::classify(&result, localized);
     Ok(EpisodeRecord {
         format: RECORD_FORMAT.to_string(),
         episode: episode.clone(),
@@ -358,6 +363,7 @@ pub fn run_episode(
         localizer: agent.localizer_name().map(str::to_string),
         max_steps: config.max_steps,
         result,
+        first_localized_step: first_localized,
         outcome,
         timing: stages.summarise(started.elapsed().as_secs_f64()),
     })

@@ -36,6 +36,7 @@ mod tests {
             initial_orientation: 90.0,
             shortest_path_length: 3.0,
             rooms: 3,
+            extra: Default::default(),
         }
     }
 

@@ -212,6 +212,7 @@ pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
                 initial_orientation: yaw.to_degrees() as f32,
                 shortest_path_length: geodesic as f32,
                 rooms: 0,
+                extra: Default::default(),
             });
         }
     }

@@ -114,6 +114,7 @@ pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
                 initial_orientation: thor_yaw_to_world_deg(r.initial_orientation) as f32,
                 shortest_path_length: length as f32,
                 rooms: 0,
+                extra: Default::default(),
             });
         }
         check_episodes(&file, &out, MAX_COORDINATE)?;

@@ -92,6 +92,7 @@ mod tests {
             initial_orientation: 0.0,
             shortest_path_length: 1.0,
             rooms: 0,
+            extra: Default::default(),
         }
     }
 

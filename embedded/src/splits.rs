@@ -140,6 +140,7 @@ pub fn house_episodes(
             initial_orientation: heading,
             shortest_path_length: field.dist[cell],
             rooms: house.rooms.len() as u32,
+            extra: Default::default(),
         });
     }
     out

@@ -290,6 +290,7 @@ mod tests {
             initial_orientation: 0.0,
             shortest_path_length: 1.0,
             rooms: 0,
+            extra: Default::default(),
         };
         let err = l.check_episode(&e).unwrap_err().to_string();
         assert!(err.starts_with("episode \"e\" initial_position.x is 1000000000: expected a finite coordinate within 10000 m"), "{err}");

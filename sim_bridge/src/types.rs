@@ -318,6 +318,10 @@ pub struct Episode {
     /// Number of rooms of the house (for breakdowns); 0 when unknown.
     #[serde(default)]
     pub rooms: u32,
+    /// Any further fields the source gives (a dataset's own: difficulty,
+    /// floor, ...): kept, so that evaluations can group by them.
+    #[serde(default, flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One action the agent took and whether it succeeded.
@@ -352,6 +356,10 @@ pub struct EpisodeResult {
     /// Whether a goal-category instance appeared in any frame of the episode
     /// (for the failure split: exploration vs planning failure).
     pub goal_seen: bool,
+    /// The step (0 = the first observation) at which a goal instance first
+    /// appeared in a frame; `None` when it never did or the source does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen_step: Option<u32>,
     /// Agent positions after reset and after every action.
     pub path: Vec<Pose>,
     /// Every action with its success flag.

@@ -173,6 +173,7 @@ fn goldens() -> Vec<Golden> {
         initial_orientation: 90.0,
         shortest_path_length: 4.5,
         rooms: 3,
+        extra: Default::default(),
     };
     let result = EpisodeResult {
         episode_id: "val-house_7-Mug-0".into(),
@@ -184,6 +185,7 @@ fn goldens() -> Vec<Golden> {
         path_length: 0.25,
         steps: 2,
         goal_seen: false,
+        first_seen_step: None,
         path: vec![
             Pose::default(),
             Pose {

@@ -384,6 +384,11 @@ impl Agent for CowAgent {
         Ok(())
     }
 
+    fn goal_localized(&self) -> Option<bool> {
+        let st = self.state.as_ref()?;
+        Some(st.policy.goal().is_some() || st.policy.mode() == Mode::Stopped)
+    }
+
     fn status(&self) -> Option<AgentStatus> {
         let st = self.state.as_ref()?;
         let pose = st.trajectory.last().copied().unwrap_or_default();

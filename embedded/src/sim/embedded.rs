@@ -42,6 +42,7 @@ struct Run {
     done: bool,
     success: bool,
     goal_seen: bool,
+    first_seen_step: Option<u32>,
     initial_distance: f32,
     path: Vec<Pose>,
     actions: Vec<ActionRecord>,
@@ -163,7 +164,10 @@ impl EmbeddedSim {
         instance_pixels(&self.frame, &mut self.counts);
         let class = run.kind.class();
         if let Some(sem) = self.frame.semantic.as_ref() {
-            run.goal_seen |= sem.iter().any(|&v| split_semantic(v).0 == class);
+            if sem.iter().any(|&v| split_semantic(v).0 == class) {
+                run.goal_seen = true;
+                run.first_seen_step.get_or_insert(run.steps);
+            }
         }
     }
 
@@ -257,6 +261,7 @@ impl Backend for EmbeddedSim {
             done: false,
             success: false,
             goal_seen: false,
+            first_seen_step: None,
             initial_distance,
             path: vec![pose],
             actions: Vec::new(),
@@ -365,6 +370,7 @@ impl Backend for EmbeddedSim {
             path_length,
             steps: run.steps,
             goal_seen: run.goal_seen,
+            first_seen_step: run.first_seen_step,
             path: run.path.clone(),
             actions: run.actions.clone(),
             goal_positions: run
@@ -445,6 +451,7 @@ impl TestWorld for EmbeddedSim {
             run.path = vec![pose];
             run.initial_distance = initial_distance;
             run.goal_seen = false;
+            run.first_seen_step = None;
         }
         self.observe();
         Ok(self.observation(None, true))
@@ -967,6 +974,7 @@ mod tests {
                         initial_orientation: (o.y - y).atan2(o.x - x).to_degrees(),
                         shortest_path_length: 0.0,
                         rooms: 0,
+                        extra: Default::default(),
                     });
                 }
             }

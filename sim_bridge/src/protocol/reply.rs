@@ -428,6 +428,7 @@ mod tests {
             initial_orientation: 90.0,
             shortest_path_length: 3.5,
             rooms: 2,
+            extra: Default::default(),
         }
     }
 
@@ -442,6 +443,7 @@ mod tests {
             path_length: 4.0,
             steps: 2,
             goal_seen: true,
+            first_seen_step: None,
             path: vec![Pose::default(); 3],
             actions: vec![
                 ActionRecord {

@@ -116,6 +116,7 @@ impl Backend for Corridor {
                 initial_orientation: 0.0,
                 shortest_path_length: GOAL_X - 1.0,
                 rooms: 1,
+                extra: Default::default(),
             })
             .collect()
     }
@@ -202,6 +203,7 @@ impl Backend for Corridor {
             path_length,
             steps: run.actions.len() as u32,
             goal_seen: true,
+            first_seen_step: None,
             path: run.path.clone(),
             actions: run.actions.clone(),
             goal_positions: vec![sim_bridge::Position {
