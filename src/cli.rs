@@ -122,7 +122,25 @@ pub struct EvalArgs {
     /// should cover: episodes without a record are listed as missing.
     #[arg(long, value_name = "FILE")]
     pub expect: Option<PathBuf>,
-    /// Output format: table, json or csv.
+    /// Also group by this episode field (category and house size always):
+    /// `scene`, `split`, `goal`, a dataset's own field (repeatable).
+    #[arg(long, value_name = "FIELD")]
+    pub by: Vec<String>,
+    /// Compare with this run (a run folder, or a folder of shards), on the
+    /// episodes both have (repeatable: one comparison each).
+    #[arg(long, value_name = "DIR")]
+    pub compare: Vec<PathBuf>,
+    /// Also write every record in another format into a folder: `cow DIR`
+    /// (CoW's own per-episode JSON, for its aggregation scripts).
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "DIR"])]
+    pub export: Vec<String>,
+    /// Bootstrap resamples of the mean intervals.
+    #[arg(long, default_value_t = 2000)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap resampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output format: table, markdown, csv, latex or json.
     #[arg(long, default_value = "table")]
     pub format: String,
 }

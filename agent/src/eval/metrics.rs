@@ -44,6 +44,8 @@ pub struct EpisodeMetrics {
     pub episode_length: f64,
     /// Length of the path taken, metres.
     pub path_length: f64,
+    /// Share of the episode's actions that succeeded (1 without actions).
+    pub action_success: f64,
 }
 
 impl EpisodeMetrics {
@@ -61,6 +63,11 @@ impl EpisodeMetrics {
             distance_to_goal: f64::from(r.distance_to_goal),
             episode_length: f64::from(r.steps),
             path_length: p,
+            action_success: if r.actions.is_empty() {
+                1.0
+            } else {
+                r.actions.iter().filter(|a| a.success).count() as f64 / r.actions.len() as f64
+            },
         }
     }
 }

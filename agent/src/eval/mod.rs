@@ -1,15 +1,22 @@
 //! Evaluation over result files: per-episode metrics ([`metrics`]),
-//! confidence intervals ([`stats`]), aggregation with breakdowns
-//! ([`summary`]) and rendering ([`report`]).
+//! intervals and tests ([`stats`]), aggregation with breakdowns
+//! ([`summary`]), comparisons of runs ([`compare`]), rendering
+//! ([`format`]) and CoW's own record format ([`export`]).
 
+pub mod compare;
+pub mod export;
+pub mod format;
 pub mod metrics;
 pub mod pointing;
-pub mod report;
 pub mod stats;
 pub mod summary;
+#[cfg(test)]
+pub(crate) mod testing;
 
-pub use report::{render, Format};
-pub use summary::{Aggregate, Summary};
+pub use compare::{compare, Comparison};
+pub use format::{render, render_evaluation, Evaluation, Format};
+pub use stats::Bootstrap;
+pub use summary::{Aggregate, Options, Summary};
 
 use std::path::Path;
 
