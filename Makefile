@@ -15,13 +15,13 @@ APT_PACKAGES := libzmq3-dev pkg-config
 SLURM_PACKAGES := slurmctld slurmd slurm-client munge
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-export setup system-deps venv habitat-venv build lint fmt rust-test test-slurm py-test py-test-habitat bench clean-venv
+.PHONY: demo test test-export setup system-deps venv habitat-venv build lint fmt rust-test test-slurm py-test py-test-habitat py-test-ros ros-deps bench clean-venv
 
 demo: setup build
 	rm -rf runs/demo
 	./target/release/cow run --config configs/embedded.toml --episodes $(DEMO_EPISODES) --out runs/demo
 
-test: setup lint rust-test test-slurm py-test py-test-habitat
+test: setup lint rust-test test-slurm py-test py-test-habitat py-test-ros
 
 setup: system-deps venv
 
@@ -36,6 +36,22 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing" $$missing; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Debian's ROS 1 for the robot node's tests (rospy runs only on Debian's own
+# /usr/bin/python3, with Debian's pyzmq and numpy); installs only what is missing.
+ROS_APT_PACKAGES := ros-core python3-rospy python3-sensor-msgs python3-nav-msgs \
+	python3-geometry-msgs python3-std-msgs python3-visualization-msgs python3-tf2-msgs \
+	python3-zmq python3-numpy python3-pytest
+ROS_PYTHON := /usr/bin/python3
+ros-deps:
+	@missing=""; \
+	for p in $(ROS_APT_PACKAGES); do \
+		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 # The project-local Python environment: bridge client, the RoboTHOR bridge's
@@ -79,7 +95,8 @@ test-slurm: system-deps
 py-test: venv
 	$(CARGO) build --bin cow
 	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/debug/cow ../../$(PY) -m pytest -q -m "not habitat"
-	cd sim_bridge/python && ../../$(VENV)/bin/ruff check . && ../../$(VENV)/bin/ruff format --check . && ../../$(VENV)/bin/mypy --strict cow_bridge --exclude 'cow_bridge/(habitat/|testing/habitat_)'
+	cd sim_bridge/python && ../../$(VENV)/bin/ruff check . && ../../$(VENV)/bin/ruff format --check . && ../../$(VENV)/bin/mypy --strict cow_bridge --exclude 'cow_bridge/(habitat/|testing/habitat_|ros/|testing/sim_robot)'
+	cd sim_bridge/python && MYPYPATH=typings ../../$(VENV)/bin/mypy --strict cow_bridge/ros cow_bridge/testing/sim_robot.py tests_ros
 	@if [ -f tools/pyproject.toml ]; then \
 		cd tools && ../$(PY) -m pytest -q && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check . && ../$(VENV)/bin/mypy src/cow_tools; \
 	fi
@@ -90,6 +107,12 @@ py-test-habitat: habitat-venv
 	$(CARGO) build --bin cow
 	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/debug/cow ../../$(HABITAT_PY) -m pytest -q -m habitat tests/test_habitat_*.py
 	cd sim_bridge/python && ../../$(HABITAT_VENV)/bin/mypy --strict cow_bridge/habitat cow_bridge/testing/habitat_shim.py cow_bridge/testing/habitat_world.py tests/test_habitat_*.py tests/habitat_corridor.py
+
+# The robot node (cow_bridge.ros), the simulated robot and `cow deploy` under a real
+# ROS master (roscore on a free port), on Debian's interpreter.
+py-test-ros: ros-deps
+	$(CARGO) build --bin cow
+	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/debug/cow PYTHONPATH=$(CURDIR)/sim_bridge/python $(ROS_PYTHON) -m pytest -q tests_ros
 
 # PyTorch parity of the exporter (tests marked `torch`), in a venv with torch and open_clip:
 # TORCH_PYTHON if set (e.g. an existing environment), else .venv-export (created here).

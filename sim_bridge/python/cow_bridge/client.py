@@ -5,6 +5,10 @@ timeout the socket is closed (linger 0), a fresh one connected, and the same
 request (same id and bytes) sent again, up to ``retries`` more times; then
 :class:`~cow_bridge.protocol.BridgeTimeoutError`. Servers answer a retried
 request from their reply cache, so a retried ``step`` is applied once.
+
+With a :class:`~cow_bridge.curve.ClientCurve` every socket is a CURVE client
+that pins the server's public key: a server with another key, or one that
+refuses this client's key, never answers (a timeout).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 import zmq
 
+from cow_bridge.curve import ClientCurve
 from cow_bridge.protocol import (
     BridgeTimeoutError,
     Observation,
@@ -41,10 +46,12 @@ class Client:
         timeout_ms: int = 10_000,
         retries: int = 3,
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
+        curve: ClientCurve | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.timeout_ms = timeout_ms
         self.retries = retries
+        self.curve = curve
         self._ctx = context or zmq.Context.instance()
         self._socket = self._open()
         # Below 2**52 so that every JSON reader keeps it exact.
@@ -54,6 +61,8 @@ class Client:
         socket = self._ctx.socket(zmq.REQ)
         socket.setsockopt(zmq.LINGER, 0)
         socket.setsockopt(zmq.SNDTIMEO, self.timeout_ms)
+        if self.curve is not None:
+            self.curve.apply(socket)
         socket.connect(self.endpoint)
         return socket
 

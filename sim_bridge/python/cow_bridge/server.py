@@ -9,6 +9,11 @@ other exception becomes an ``internal`` error reply. The loop ends on a
 ``close`` request (after replying ``ok``) or when the stop event is set
 (checked every poll interval).
 
+A ``reset`` with a ``goal`` (a world without an episode list: a robot) calls
+the backend's ``reset_with_goal`` when it has one (:class:`GoalBackend`); a
+backend without it refuses the goal with ``malformed``, as its episodes carry
+their own goals (the Rust ``Backend::reset_with_goal`` default).
+
 A retried request (same id and same header bytes as the previous one, as a
 lazy-pirate client sends after a timeout) is answered from the cached
 previous reply instead of being executed again, so a slow ``step`` is never
@@ -17,6 +22,11 @@ ZeroMQ itself (``ZMQ_MAXMSGSIZE``) before they reach Python.
 
 :func:`serve_until_stopped` is the whole life of a bridge command: serve
 until a ``close`` request, SIGINT or SIGTERM, then close the backend.
+
+Transport: plain ZeroMQ by default (bind to loopback). With a
+:class:`~cow_bridge.curve.ServerCurve` the socket is a CURVE server that
+serves only clients whose public keys are listed in a directory
+(:mod:`cow_bridge.curve`).
 """
 
 from __future__ import annotations
@@ -28,10 +38,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import zmq
+from zmq.auth.thread import ThreadAuthenticator
 
+from cow_bridge.curve import ServerCurve
 from cow_bridge.protocol import (
     Observation,
     Part,
@@ -84,6 +96,17 @@ class Backend(Protocol):
         ...
 
 
+@runtime_checkable
+class GoalBackend(Protocol):
+    """What a world without an episode list adds: a session started with a goal
+    in words (``reset`` with ``goal``, PROTOCOL.md section 3)."""
+
+    def reset_with_goal(self, episode_id: str, goal: str) -> Observation:
+        """Starts (or continues) session ``episode_id`` with ``goal``; returns
+        its first observation."""
+        ...
+
+
 @dataclass
 class ServeStats:
     """Counters of one :meth:`Server.serve` run."""
@@ -132,7 +155,7 @@ class Dispatcher:
         kind = request.kind
         if kind in ("reset", "step"):
             if kind == "reset":
-                obs = b.reset(str(request.episode_id))
+                obs = self._reset(str(request.episode_id), request.goal)
                 self.stats.resets += 1
             else:
                 obs = b.step(str(request.action))
@@ -152,6 +175,17 @@ class Dispatcher:
                 "unknown_type", f"{kind!r} is a test-world request; this server is no test world"
             )
         return _encoded(kind, lambda: list(encode_reply(reply, request.id, body)))
+
+    def _reset(self, episode_id: str, goal: str | None) -> Observation:
+        if goal is None:
+            return self.backend.reset(episode_id)
+        if not isinstance(self.backend, GoalBackend):
+            raise ProtocolError(
+                "malformed",
+                f"reset of {episode_id!r} with goal {goal!r}: "
+                "this world's episodes carry their own goals",
+            )
+        return self.backend.reset_with_goal(episode_id, goal)
 
     def _fail(
         self, request_id: int | None, code: str, message: str, what: str | None
@@ -186,7 +220,12 @@ def _peek_id(raw: bytes) -> int | None:
 
 class Server:
     """A protocol v1 server bound to one endpoint (``tcp://127.0.0.1:5560``,
-    ``tcp://127.0.0.1:*`` for a free port, ``ipc://...``)."""
+    ``tcp://127.0.0.1:*`` for a free port, ``ipc://...``).
+
+    With ``curve`` the socket is a CURVE server and a ZAP handler on the
+    context admits only the listed client keys. A CURVE server without a
+    ``context`` gets a context of its own (libzmq allows one ZAP handler per
+    context), terminated by :meth:`close`."""
 
     def __init__(
         self,
@@ -195,17 +234,32 @@ class Server:
         context: zmq.Context[zmq.Socket[bytes]] | None = None,
         poll_ms: int = 100,
         max_message_bytes: int = MAX_REQUEST_BYTES,
+        curve: ServerCurve | None = None,
     ) -> None:
-        self._ctx = context or zmq.Context.instance()
-        self._socket = self._ctx.socket(zmq.REP)
-        self._socket.setsockopt(zmq.LINGER, 1000)
-        self._socket.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
-        self._socket.bind(bind)
+        self._own_ctx = context is None and curve is not None
+        self._ctx = context or (zmq.Context() if curve is not None else zmq.Context.instance())
+        self._auth: ThreadAuthenticator | None = None
+        try:
+            if curve is not None:
+                self._auth = curve.start(self._ctx)
+            self._socket = self._ctx.socket(zmq.REP)
+            self._socket.setsockopt(zmq.LINGER, 1000)
+            self._socket.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
+            if curve is not None:
+                curve.apply(self._socket)
+            self._socket.bind(bind)
+        except BaseException:
+            self._release()
+            raise
         last = self._socket.getsockopt(zmq.LAST_ENDPOINT)
         self.endpoint = last.decode() if isinstance(last, bytes) and last else bind
         self.dispatcher = Dispatcher(backend)
         self.poll_ms = poll_ms
-        log.info("protocol v1 server bound at %s", self.endpoint)
+        log.info(
+            "protocol v1 server bound at %s (%s)",
+            self.endpoint,
+            "CURVE" if curve is not None else "no authentication",
+        )
 
     def serve(self, stop: threading.Event | None = None) -> ServeStats:
         """Answers requests until a ``close`` request (answered ``ok`` first) or
@@ -222,8 +276,18 @@ class Server:
         return self.dispatcher.stats
 
     def close(self) -> None:
-        """Closes the socket."""
-        self._socket.close()
+        """Closes the socket (and the ZAP handler and own context of a CURVE server)."""
+        self._release()
+
+    def _release(self) -> None:
+        if hasattr(self, "_socket"):
+            self._socket.close()
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
+        if self._own_ctx:
+            self._ctx.term()
+            self._own_ctx = False
 
     def __enter__(self) -> Server:
         return self
@@ -232,10 +296,13 @@ class Server:
         self.close()
 
 
-def serve_until_stopped(backend: Backend, bind: str, name: str) -> ServeStats:
+def serve_until_stopped(
+    backend: Backend, bind: str, name: str, curve: ServerCurve | None = None
+) -> ServeStats:
     """Serves ``backend`` at ``bind`` until a ``close`` request, SIGINT or
     SIGTERM, logs the counters, then closes the backend (also when serving
-    fails). ``name`` names the simulator in the log. The signal handlers are
+    fails). ``name`` names the simulator in the log; ``curve`` makes it a CURVE
+    server (:class:`Server`). The signal handlers are
     installed for the call only (so call it from the main thread) and the
     previous ones restored on the way out."""
     stop = threading.Event()
@@ -246,7 +313,7 @@ def serve_until_stopped(backend: Backend, bind: str, name: str) -> ServeStats:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Server(backend, bind) as server:
+        with Server(backend, bind, curve=curve) as server:
             log.info("serving %s at %s", name, server.endpoint)
             stats = server.serve(stop)
         log.info(

@@ -183,3 +183,29 @@ def test_serve_until_stopped_closes_the_backend_when_it_cannot_serve() -> None:
     with pytest.raises(zmq.ZMQError):
         serve_until_stopped(backend, "tcp://no-such-host.invalid:1", "counter")
     assert backend.closed
+
+
+class Session(Counter):
+    """A world without an episode list: ``reset`` with a goal starts a session."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.goals: list[tuple[str, str]] = []
+
+    def reset_with_goal(self, episode_id: str, goal: str) -> Observation:
+        self.goals.append((episode_id, goal))
+        self.running, self.steps = True, 0
+        return self._obs()
+
+
+def test_a_reset_with_a_goal_reaches_only_a_backend_that_takes_goals() -> None:
+    d = Dispatcher(Counter())
+    r, _ = ask(d, "reset", 1, episode_id="e", goal="red mug")
+    assert (r.kind, r.body["code"]) == ("error", "malformed")
+    assert "carry their own goals" in r.body["message"]
+    session = Session()
+    d = Dispatcher(session)
+    r, _ = ask(d, "reset", 2, episode_id="kitchen", goal="red mug")
+    assert r.kind == "observation" and session.goals == [("kitchen", "red mug")]
+    r, _ = ask(d, "reset", 3, episode_id="e")
+    assert r.kind == "observation" and len(session.goals) == 1
