@@ -13,24 +13,28 @@ DEMO_EPISODES ?= 20
 APT_PACKAGES := libzmq3-dev pkg-config
 # SLURM and munge for the one-node cluster of the SLURM test (about 13 MB).
 SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+# Headless Chromium and its WebDriver for `make test-browser` (25 packages,
+# about 420 MB installed, under 10 s from Debian's mirror on 2026-12-01).
+BROWSER_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-export setup system-deps venv habitat-venv build lint fmt rust-test test-slurm py-test py-test-habitat py-test-ros ros-deps bench clean-venv
+.PHONY: demo test test-export setup system-deps venv habitat-venv build lint fmt rust-test test-slurm test-browser py-test py-test-habitat py-test-ros ros-deps bench soak demo-robot clean-venv fuzz fuzz-smoke
 
 demo: setup build
 	rm -rf runs/demo
 	./target/release/cow run --config configs/embedded.toml --episodes $(DEMO_EPISODES) --out runs/demo
 
-test: setup lint rust-test test-slurm py-test py-test-habitat py-test-ros
+test: setup lint rust-test test-slurm test-browser py-test py-test-habitat py-test-ros fuzz-smoke
 
 setup: system-deps venv
 
 # Debian packages: the system libzmq (built with libsodium, so CURVE works),
-# and SLURM with munge for `make test-slurm`. Only what is missing is installed.
+# SLURM with munge for `make test-slurm`, Chromium and chromedriver for
+# `make test-browser`. Only what is missing is installed.
 system-deps:
 	@missing=""; \
 	pkg-config --exists libzmq 2>/dev/null || missing="$(APT_PACKAGES)"; \
-	for p in $(SLURM_PACKAGES); do \
+	for p in $(SLURM_PACKAGES) $(BROWSER_PACKAGES); do \
 		[ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -85,11 +89,31 @@ lint:
 rust-test:
 	$(CARGO) test --workspace
 
+# Coverage-guided fuzzing of every decoder (fuzz/README.md): libFuzzer on
+# stable Rust, built into fuzz/target. `make test` runs each target for
+# FUZZ_SMOKE_SECONDS; `make fuzz` for FUZZ_SECONDS. A crash fails the target
+# and leaves its input in fuzz/artifacts/; committed finds live in
+# fuzz/regressions/ and run in `cargo test` (tests/fuzz_regressions.rs).
+FUZZ_SMOKE_SECONDS ?= 6
+FUZZ_SECONDS ?= 300
+fuzz-smoke:
+	CARGO=$(CARGO) fuzz/run.sh $(FUZZ_SMOKE_SECONDS)
+
+fuzz:
+	CARGO=$(CARGO) nice fuzz/run.sh $(FUZZ_SECONDS)
+
 # `cow slurm` on a real SLURM: a throwaway one-node cluster (munged, slurmctld,
 # slurmd under a temporary folder, own ports) runs its array jobs; about 20 s.
 # It fails, never skips, when the SLURM packages are missing.
 test-slurm: system-deps
 	$(CARGO) test --test slurm_cluster -- --ignored --nocapture
+
+# `cow report` in headless Chromium (Debian's chromium, driven by its
+# chromedriver over WebDriver): loads from file:// without console errors,
+# sorts, filters, takes a screenshot; about 5 s. It fails, never skips,
+# when the browser packages are missing.
+test-browser: system-deps
+	$(CARGO) test --test report_browser -- --ignored --nocapture
 
 # Python tests; the bridge tests drive the real `cow sim serve`.
 py-test: venv
@@ -128,8 +152,30 @@ test-export:
 	fi; \
 	cd tools && $$py -m pytest -q -m torch -rA tests/
 
-bench:
-	$(CARGO) bench --workspace
+# Every benchmark of BENCHMARKS.md in one run (about 15 minutes on 2 cores;
+# BENCH_ARGS=--quick for a few): runs/bench/report.md and logs/. With
+# TORCH_PYTHON (e.g. .venv-export/bin/python after `make test-export`) also
+# ONNX Runtime against PyTorch eager.
+BENCH_ARGS ?=
+bench: venv build
+	$(PY) -m cow_tools.bench_report --out runs/bench $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON),) $(BENCH_ARGS)
+
+# Soaks (BENCHMARKS.md "Soak"): 1,000 embedded episodes with the shipped learned
+# localizer, then `cow sim serve` under 10,000 mixed good and bad requests from
+# 4 clients; memory curves and figures in runs/soak/{agent,serve}/.
+SOAK_EPISODES ?= 1000
+soak: venv build
+	$(PY) -m cow_tools.soak serve --cow target/release/cow --requests 10000 --clients 4 --out runs/soak/serve
+	$(PY) -m cow_tools.soak agent --cow target/release/cow --episodes $(SOAK_EPISODES) --out runs/soak/agent
+
+# The robot loop with the shipped learned localizer: a ROS master, the simulated
+# robot in embedded test houses, the robot node as on a robot (RGB-D and
+# odometry only) and `cow deploy --config configs/robot.toml`; prints whether
+# each goal was reached (runs/demo-robot/summary.json). DEMO_ROBOT_EPISODES goals.
+DEMO_ROBOT_EPISODES ?= 6
+demo-robot: ros-deps build
+	cd sim_bridge/python && COW_BIN=$(CURDIR)/target/release/cow PYTHONPATH=$(CURDIR)/sim_bridge/python:$(CURDIR)/sim_bridge/python/tests_ros \
+		$(ROS_PYTHON) tests_ros/demo_robot.py --episodes $(DEMO_ROBOT_EPISODES) --out $(CURDIR)/runs/demo-robot
 
 clean-venv:
 	rm -rf $(VENV)

@@ -29,6 +29,12 @@ pub enum Command {
     Run(RunArgs),
     /// Evaluate a run directory: success, SPL, SoftSPL, breakdowns.
     Eval(EvalArgs),
+    /// Pictures of evaluated runs as PNG and SVG: success per group, the SPL
+    /// histogram, success within k steps, the comparison, the failure split.
+    Plot(PlotArgs),
+    /// One static HTML page over evaluated runs (no server, no external
+    /// assets): tables, pictures, the comparison, a table of episodes.
+    Report(ReportArgs),
     /// The embedded simulator: serve it, or write episode files.
     #[command(subcommand)]
     Sim(SimCommand),
@@ -41,15 +47,42 @@ pub enum Command {
     /// Benchmarks over recordings.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Pictures of one recorded episode, step by step: the RGB frame with the
+    /// goal relevance over it, the depth and the top-down map; PNG frames and
+    /// an animated GIF.
+    Replay(ReplayArgs),
 }
 
 /// Options shared by commands that read a config file.
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArg {
-    /// TOML configuration (see configs/ and README); defaults apply to
-    /// every field it leaves out.
-    #[arg(short, long, default_value = "configs/embedded.toml")]
-    pub config: PathBuf,
+    /// TOML configuration (see configs/ and README); defaults apply to every
+    /// field it leaves out. A file named here must exist. Without it,
+    /// configs/embedded.toml, or (run elsewhere) the copy built into cow.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    /// The implicit configuration file.
+    pub const DEFAULT: &'static str = "configs/embedded.toml";
+
+    /// The file named, or the implicit one.
+    pub fn path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(Self::DEFAULT))
+    }
+
+    /// Loads the configuration: the file named (an error if it does not
+    /// exist), else `configs/embedded.toml`, else the copy of it built into
+    /// cow, so that the defaults are always the shipped ones.
+    pub fn load(&self) -> anyhow::Result<crate::config::Config> {
+        match &self.config {
+            Some(path) => crate::config::Config::load(path),
+            None => crate::config::Config::load_implicit(std::path::Path::new(Self::DEFAULT)),
+        }
+    }
 }
 
 /// `cow run`.
@@ -84,6 +117,10 @@ pub struct RunArgs {
     /// Split of the embedded episodes: train, val or test.
     #[arg(long)]
     pub split: Option<String>,
+    /// Run the episodes of this cow episode file (`cow sim episodes --out`)
+    /// instead of generating the split's (overrides `sim.episode_file`).
+    #[arg(long, value_name = "FILE")]
+    pub episode_file: Option<PathBuf>,
     /// Run only the first N episodes.
     #[arg(long)]
     pub episodes: Option<usize>,
@@ -143,6 +180,53 @@ pub struct EvalArgs {
     /// Output format: table, markdown, csv, latex or json.
     #[arg(long, default_value = "table")]
     pub format: String,
+}
+
+/// The runs `cow plot` and `cow report` show, evaluated as `cow eval` does.
+#[derive(Debug, Clone, Args)]
+pub struct RunsArgs {
+    /// Run directories merged into one run (shards, as for `cow eval`); the
+    /// base of the comparisons.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Another run to show next to it and compare with it (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub compare: Vec<PathBuf>,
+    /// Also group by this episode field (category and house size always;
+    /// repeatable).
+    #[arg(long, value_name = "FIELD")]
+    pub by: Vec<String>,
+    /// Bootstrap resamples of the mean intervals.
+    #[arg(long, default_value_t = 2000)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap resampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// `cow plot`.
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    /// The runs.
+    #[command(flatten)]
+    pub runs: RunsArgs,
+    /// Folder for the pictures (NAME.png and NAME.svg each).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `cow report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The runs.
+    #[command(flatten)]
+    pub runs: RunsArgs,
+    /// Folder of the report (index.html and what it shows); replaced.
+    #[arg(long, default_value = "report")]
+    pub out: PathBuf,
+    /// Longest side, in pixels, of the top-down maps copied into the report.
+    #[arg(long, default_value_t = 200)]
+    pub map_size: u32,
 }
 
 /// `cow sim ...`.
@@ -214,9 +298,18 @@ pub struct SimEpisodesArgs {
     /// Split to generate: train, val or test.
     #[arg(long, default_value = "test")]
     pub split: String,
-    /// Number of episodes to generate.
+    /// Number of episodes to generate (per goal variant).
     #[arg(long, default_value_t = 200)]
     pub count: usize,
+    /// World version of the generated episodes (default: the config's
+    /// `sim.embedded.world_version`; 2 is the world with room priors).
+    #[arg(long, value_name = "N")]
+    pub world_version: Option<u32>,
+    /// Goal variants, comma-separated: category, appearance, spatial,
+    /// hidden, uncommon (all but category need world version 2); `--count`
+    /// episodes of each, grouped by variant (default: the config's `sim.variants`).
+    #[arg(long, value_name = "LIST")]
+    pub variants: Option<String>,
     /// Keep only episodes of this scene (repeatable).
     #[arg(long)]
     pub scene: Vec<String>,
@@ -253,6 +346,10 @@ pub struct SimDatasetArgs {
     /// Frames rendered per house.
     #[arg(long, default_value_t = 20)]
     pub frames_per_house: usize,
+    /// World version whose houses are rendered (default: the config's
+    /// `sim.embedded.world_version`); version 2 adds room captions.
+    #[arg(long, value_name = "N")]
+    pub world_version: Option<u32>,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -264,7 +361,7 @@ pub struct DeployArgs {
     /// Configuration file (`configs/robot.toml`: agent, limits, `[deploy]`).
     #[command(flatten)]
     pub config: ConfigArg,
-    /// The robot side's endpoint, e.g. tcp://robot.local:5580.
+    /// The robot side's endpoint, e.g. tcp://robot.local:5570.
     #[arg(long)]
     pub robot: Option<String>,
     /// The goal in words; without it, the robot side announces goals.
@@ -276,7 +373,7 @@ pub struct DeployArgs {
     /// Forget the map whenever the connection comes back.
     #[arg(long)]
     pub reset_map: bool,
-    /// Telemetry PUB endpoint to bind, e.g. tcp://127.0.0.1:5570.
+    /// Telemetry PUB endpoint to bind, e.g. tcp://127.0.0.1:5571.
     #[arg(long)]
     pub telemetry: Option<String>,
     /// The robot side's public certificate (CURVE; with --client-key).
@@ -366,7 +463,7 @@ pub struct SlurmArgs {
 pub enum BenchCommand {
     /// Replay recordings through the mapping and planning stages and
     /// print per-stage timings.
-    Replay(ReplayArgs),
+    Replay(BenchReplayArgs),
     /// Localization quality and latency of localizers on rendered goal views:
     /// pointing accuracy, detection and false-alarm rates, ms per frame.
     Localize(LocalizeArgs),
@@ -400,12 +497,41 @@ pub struct LocalizeArgs {
 
 /// `cow bench replay`.
 #[derive(Debug, Clone, Args)]
-pub struct ReplayArgs {
+pub struct BenchReplayArgs {
     /// Configuration file (agent and map settings).
     #[command(flatten)]
     pub config: ConfigArg,
     /// A recording folder, or a folder of recordings.
     pub dir: PathBuf,
+    /// Replay each recording this many times and keep, per step, the
+    /// fastest replay (its stages): removes time lost to other processes
+    /// on a shared machine. 1 = one plain replay.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+}
+
+/// `cow replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The recordings of `cow run --record DIR` (or one episode's recording folder).
+    pub dir: PathBuf,
+    /// Id of the episode to show.
+    #[arg(long)]
+    pub episode: String,
+    /// Also write an animated GIF, `OUT/<episode>.gif`.
+    #[arg(long)]
+    pub gif: bool,
+    /// Output folder: the pictures go to `OUT/<episode>/frame_NNNN.png`, with
+    /// an index (`frames.json`: step, action, mode per picture).
+    #[arg(long, default_value = "runs/replay")]
+    pub out: PathBuf,
+    /// Agent settings of the replay. Default: the run's, DIR/config.toml
+    /// (written by `cow run --record DIR`), else configs/embedded.toml.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Milliseconds per GIF frame.
+    #[arg(long, default_value_t = 200)]
+    pub frame_ms: u32,
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
@@ -433,6 +559,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(&a),
         Command::Eval(a) => cmd::eval::run(&a),
+        Command::Plot(a) => cmd::plot::run(&a),
+        Command::Report(a) => cmd::report::run(&a),
         Command::Sim(SimCommand::Serve(a)) => cmd::sim::serve(&a),
         Command::Sim(SimCommand::Episodes(a)) => cmd::sim::episodes(&a),
         Command::Sim(SimCommand::Dataset(a)) => cmd::dataset::run(&a),
@@ -442,6 +570,7 @@ pub fn main() -> ExitCode {
         Command::Keygen(a) => cmd::keygen::run(&a),
         Command::Bench(BenchCommand::Replay(a)) => cmd::bench::replay(&a),
         Command::Bench(BenchCommand::Localize(a)) => cmd::bench_localize::run(&a),
+        Command::Replay(a) => cmd::replay::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

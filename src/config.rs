@@ -61,7 +61,7 @@ pub struct DeploySection {
 impl Default for DeploySection {
     fn default() -> Self {
         DeploySection {
-            robot: "tcp://127.0.0.1:5580".into(),
+            robot: "tcp://127.0.0.1:5570".into(),
             session: "cow".into(),
             goal: None,
             max_steps: 500,
@@ -87,8 +87,14 @@ pub struct SimSection {
     pub source: String,
     /// Split of the embedded episodes: `"train"`, `"val"` or `"test"`.
     pub split: String,
-    /// Number of episodes the embedded simulator generates for the split.
+    /// Number of episodes the embedded simulator generates for the split
+    /// (per goal variant).
     pub count: usize,
+    /// Goal variants of the generated embedded episodes: `"category"`
+    /// (plain, the default), and with `sim.embedded.world_version = 2`
+    /// `"appearance"`, `"spatial"`, `"hidden"`, `"uncommon"`
+    /// (`embedded::variants`).
+    pub variants: Vec<String>,
     /// Read episodes from this file instead of generating them (embedded
     /// source only; empty = generate).
     pub episode_file: Option<PathBuf>,
@@ -96,6 +102,11 @@ pub struct SimSection {
     pub timeout_ms: u64,
     /// Retries (with reconnect) before a request fails.
     pub retries: u32,
+    /// Seconds a worker whose source was lost (no reply after the retries,
+    /// or a server that restarted mid-episode) keeps asking it for `hello`
+    /// before the worker stops; a server back on the same endpoint within
+    /// them is picked up (0: stop at once).
+    pub reconnect_s: f64,
     /// Bounds on what the source declares (`[sim.limits]`): frame size,
     /// episode coordinates and result distances.
     pub limits: Limits,
@@ -109,9 +120,11 @@ impl Default for SimSection {
             source: "embedded".into(),
             split: "test".into(),
             count: 200,
+            variants: vec!["category".into()],
             episode_file: None,
             timeout_ms: 10_000,
             retries: 3,
+            reconnect_s: 120.0,
             limits: Limits::default(),
             embedded: SimConfig::default(),
         }
@@ -187,20 +200,37 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads `path` if it exists, else the defaults (so the binary works
-    /// from any directory).
-    pub fn load_or_default(path: &Path) -> anyhow::Result<Config> {
+    /// The implicit configuration: `path` if it exists, else the copy of
+    /// `configs/embedded.toml` built into the binary (the same settings:
+    /// running cow outside the repository is never a quietly different
+    /// experiment). A file the user named goes through [`Config::load`].
+    pub fn load_implicit(path: &Path) -> anyhow::Result<Config> {
         if path.exists() {
-            Config::load(path)
-        } else {
-            tracing::warn!("config {} not found, using defaults", path.display());
-            Ok(Config::default())
+            return Config::load(path);
         }
+        tracing::info!(
+            "{} not found here: using the built-in copy of configs/embedded.toml",
+            path.display()
+        );
+        Config::builtin()
+    }
+
+    /// The shipped `configs/embedded.toml`, as built into the binary.
+    pub fn builtin() -> anyhow::Result<Config> {
+        let config: Config = toml::from_str(BUILTIN)
+            .context("parsing the built-in copy of configs/embedded.toml")?;
+        config.validate()?;
+        Ok(config)
     }
 
     /// Checks values serde cannot.
     pub fn validate(&self) -> anyhow::Result<()> {
         parse_split(&self.sim.split)?;
+        self.variants()?;
+        let r = self.sim.reconnect_s;
+        if !(r.is_finite() && (0.0..=86_400.0).contains(&r)) {
+            bail!("sim.reconnect_s {r} must be between 0 and 86400 seconds");
+        }
         if self.run.max_steps == 0 {
             bail!("run.max_steps must be at least 1");
         }
@@ -240,6 +270,27 @@ impl Config {
         Ok(())
     }
 }
+
+impl Config {
+    /// The goal variants of `sim.variants`, checked: known names, at least
+    /// one, and any but `category` only in world version 2.
+    pub fn variants(&self) -> anyhow::Result<Vec<embedded::variants::Variant>> {
+        use embedded::variants::Variant;
+        let v = Variant::parse_list(&self.sim.variants.join(","))?;
+        if self.sim.embedded.world_version != 2 && v != [Variant::Category] {
+            bail!(
+                "sim.variants {:?} need sim.embedded.world_version = 2 (configs/embedded-v2.toml); \
+                 world version {} has category goals only",
+                self.sim.variants,
+                self.sim.embedded.world_version
+            );
+        }
+        Ok(v)
+    }
+}
+
+/// `configs/embedded.toml`, built in: the implicit configuration.
+const BUILTIN: &str = include_str!("../configs/embedded.toml");
 
 /// Localizers the binary can build.
 pub const LOCALIZERS: &[&str] = &["oracle", "patch", "grad", "dense", "owl"];
@@ -344,6 +395,24 @@ mod tests {
             missing.is_empty(),
             "configs/embedded.toml lacks {missing:?}"
         );
+    }
+
+    /// The robot preset runs the shipped model with the settings tuned for it in
+    /// `configs/embedded.toml` (the built-in defaults are plain CoW's); only the
+    /// robot's own fields differ.
+    #[test]
+    fn the_robot_preset_keeps_the_shipped_models_tuned_settings() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/configs");
+        let shipped = Config::load(Path::new(&format!("{dir}/embedded.toml"))).unwrap();
+        let robot = Config::load(Path::new(&format!("{dir}/robot.toml"))).unwrap();
+        assert_eq!(robot.agent.kind, shipped.agent.kind);
+        assert_eq!(robot.agent.localizer, shipped.agent.localizer);
+        assert_eq!(robot.agent.clip, shipped.agent.clip);
+        let mut cow = robot.agent.cow.clone();
+        // A robot's own: odometry restarts become a new map; an uneven floor.
+        cow.on_pose_jump = shipped.agent.cow.on_pose_jump;
+        cow.map.floor_tolerance = shipped.agent.cow.map.floor_tolerance;
+        assert_eq!(cow, shipped.agent.cow);
     }
 
     #[test]

@@ -204,13 +204,23 @@ fn refused_at_hello(lie: Lie, message: &str) {
     assert!(records(dir.path()).is_empty());
 }
 
-/// The first episode fails with `message`; the second is recorded.
+/// The first episode fails with `message`, reported once (its id is listed
+/// once more at the end, without the error); the second is recorded.
 fn first_episode_fails(lie: Lie, extra: &[&str], message: &str) {
     let (ok, stderr, dir, episodes) = run_against(lie, extra);
     assert!(ok, "{lie:?}: the run should go on\n{stderr}");
+    assert_eq!(
+        stderr.matches(message).count(),
+        1,
+        "{lie:?}: stderr should name {message:?} exactly once:\n{stderr}"
+    );
     assert!(
-        stderr.contains(message),
-        "{lie:?}: stderr lacks {message:?}:\n{stderr}"
+        stderr.contains(&format!(
+            "1 episode(s) failed and were not recorded (errors above; run again with --resume \
+             to retry): {}",
+            episodes[0].id
+        )),
+        "{lie:?}: no summary of the failed episode:\n{stderr}"
     );
     let recs = records(dir.path());
     let ids: Vec<&str> = recs.iter().map(|r| r.episode.id.as_str()).collect();

@@ -156,3 +156,97 @@ fn bad_config_names_the_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("max_stpes"), "{err}");
 }
+
+/// A config named on the command line that does not exist is an error; the
+/// implicit one falls back to the built-in copy of configs/embedded.toml.
+#[test]
+fn a_missing_named_config_is_an_error_and_the_implicit_one_is_the_shipped_one() {
+    let out = cow(&["run", "--config", "configs/nope.toml", "--episodes", "1"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("configs/nope.toml") && err.contains("No such file"),
+        "{err}"
+    );
+    // Outside the repository no configs/embedded.toml is found: the built-in copy
+    // is used, and it names the shipped (learned) localizer.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let built_in = cow::config::Config::builtin().unwrap();
+    let shipped = cow::config::Config::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/configs/embedded.toml"
+    )))
+    .unwrap();
+    assert_eq!(built_in, shipped);
+    assert_eq!(built_in.agent.localizer, "dense");
+    let out = std::process::Command::new(common::cow_bin())
+        .args(["sim", "episodes", "--count", "1", "--out", "e.json"])
+        .current_dir(elsewhere.path())
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in copy"));
+}
+
+/// Each error names its file or endpoint once, and its cause once: no context
+/// repeats what the error already says.
+#[test]
+fn errors_name_their_subject_and_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fast = dir.path().join("fast.toml");
+    std::fs::write(&fast, "[sim]\ntimeout_ms = 300\nretries = 0\n").unwrap();
+    let fast = fast.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let nope = dir.path().join("nope.json");
+    let nope = nope.to_str().unwrap();
+    let cases: [(&[&str], &str, &str); 5] = [
+        (&["sim", "episodes", "--list", nope], nope, "No such file"),
+        (
+            &[
+                "sim",
+                "serve",
+                "--episode-file",
+                nope,
+                "--bind",
+                "tcp://127.0.0.1:0",
+            ],
+            nope,
+            "No such file",
+        ),
+        (&["eval", nope], nope, "does not exist"),
+        (
+            &["sim", "serve", "--bind", "tcp://999.1.1.1:5"],
+            "tcp://999.1.1.1:5",
+            "cannot bind",
+        ),
+        (
+            &[
+                "run",
+                "--config",
+                fast,
+                "--sim",
+                "tcp://127.0.0.1:1",
+                "--episodes",
+                "1",
+                "--out",
+                out,
+            ],
+            "tcp://127.0.0.1:1",
+            "no reply",
+        ),
+    ];
+    for (args, subject, cause) in cases {
+        let run = cow(args);
+        assert!(!run.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&run.stderr);
+        let last = err.lines().rfind(|l| l.starts_with("error:")).unwrap_or("");
+        assert_eq!(last.matches(subject).count(), 1, "{args:?}: {last}");
+        assert_eq!(last.matches(cause).count(), 1, "{args:?}: {last}");
+    }
+}

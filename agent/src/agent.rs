@@ -24,7 +24,8 @@ pub struct EpisodeStart<'a> {
 }
 
 impl<'a> EpisodeStart<'a> {
-    /// The start of a benchmark episode: its goal words, category and id.
+    /// The start of a benchmark episode: its goal words, category, described
+    /// instance (field `target_instance`, when it names one) and id.
     pub fn of_episode(
         episode: &'a Episode,
         capabilities: &'a Capabilities,
@@ -34,6 +35,7 @@ impl<'a> EpisodeStart<'a> {
             goal: Goal {
                 text: episode.goal.clone(),
                 category: episode.object_type.clone(),
+                instance: Goal::instance_of(episode),
             },
             name: &episode.id,
             capabilities,
@@ -94,6 +96,17 @@ pub struct MapSnapshot {
     pub cells: Vec<u8>,
 }
 
+/// The goal relevance an agent computed on the frame of its last `act`:
+/// one confidence per pixel (row-major, the frame's width × height), as
+/// the agent used it (after any reduction such as CoW's `center`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relevance<'a> {
+    /// One value per pixel; the shipped localizers give values in [0, 1].
+    pub values: &'a [f32],
+    /// Confidence above which a pixel counts as the goal.
+    pub threshold: f32,
+}
+
 /// A navigation agent: observation in, action out.
 pub trait Agent: Send {
     /// Short name used in results (`"random"`, `"cow"`).
@@ -126,6 +139,12 @@ pub trait Agent: Send {
     }
     /// Name of the localizer the agent uses, if it has one.
     fn localizer_name(&self) -> Option<&str> {
+        None
+    }
+    /// The goal relevance of the frame of the last `act`, borrowed (no
+    /// copy): recordings store it (`cow run --record`). `None` for agents
+    /// that do not localize their goal, and before the first `act`.
+    fn relevance(&self) -> Option<Relevance<'_>> {
         None
     }
     /// Stage timings of the last `act` (zeros for agents without stages).

@@ -29,9 +29,21 @@ pub trait Environment: Send {
 
 /// A protocol v1 server (the embedded simulator, a bridge, a robot) as an
 /// [`Environment`].
+///
+/// A server that restarted while an episode was under way answers the next
+/// `step` or `episode_result` with `no_episode`: that reply becomes
+/// [`Error::Restarted`], naming the server, instead of a bare protocol error.
 pub struct Remote {
     client: Client,
     ground_truth: bool,
+    /// A `reset` succeeded on this connection and the episode has not
+    /// ended (`done`), so `step` and `episode_result` must find it running.
+    running: bool,
+    /// The last observation ended the episode (`done`): only
+    /// `episode_result` must find it.
+    done: bool,
+    /// Steps since the last `reset`.
+    steps: u32,
 }
 
 impl Remote {
@@ -40,6 +52,33 @@ impl Remote {
         Remote {
             client,
             ground_truth: true,
+            running: false,
+            done: false,
+            steps: 0,
+        }
+    }
+
+    /// `error` as [`Error::Restarted`] when it is a `no_episode` reply to a
+    /// request that needed the episode this side started.
+    fn lost(&self, request: &'static str, error: sim_bridge::Error) -> Error {
+        let no_episode = match &error {
+            sim_bridge::Error::NoEpisode(_) => true,
+            sim_bridge::Error::Remote { code, .. } => code == "no_episode",
+            _ => false,
+        };
+        let expected = match request {
+            "step" => self.running && !self.done,
+            _ => self.running,
+        };
+        if no_episode && expected {
+            Error::Restarted {
+                endpoint: self.client.config().endpoint.clone(),
+                steps: self.steps,
+                request,
+                cause: error,
+            }
+        } else {
+            error.into()
         }
     }
 
@@ -69,21 +108,31 @@ impl Environment for Remote {
         goal: Option<&str>,
         obs: &mut Observation,
     ) -> Result<(), Error> {
+        self.running = false;
         match goal {
             None => self.client.reset_into(name, obs)?,
             Some(goal) => self.client.reset_with_goal_into(name, goal, obs)?,
         }
+        (self.running, self.done, self.steps) = (true, obs.done, 0);
         Ok(())
     }
 
     fn step(&mut self, action: Action, obs: &mut Observation) -> Result<(), Error> {
-        Ok(self.client.step_into(action, obs)?)
+        self.client
+            .step_into(action, obs)
+            .map_err(|e| self.lost("step", e))?;
+        self.steps += 1;
+        self.done = obs.done;
+        Ok(())
     }
 
     fn result(&mut self) -> Result<Option<EpisodeResult>, Error> {
         if !self.ground_truth {
             return Ok(None);
         }
-        Ok(Some(self.client.episode_result()?))
+        match self.client.episode_result() {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => Err(self.lost("episode_result", e)),
+        }
     }
 }

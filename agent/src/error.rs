@@ -17,16 +17,35 @@ pub enum Error {
     /// An observation does not fit what the agent was told to expect.
     #[error("bad observation: {0}")]
     Observation(String),
+    /// The world's server restarted while an episode or session was under
+    /// way: the fresh server has none running (it answered `no_episode`).
+    #[error(
+        "the world at {endpoint} restarted and lost the running episode after {steps} step(s): \
+         {request} was answered with {cause}"
+    )]
+    Restarted {
+        /// The server's endpoint.
+        endpoint: String,
+        /// Steps the episode had taken.
+        steps: u32,
+        /// The request that showed it (`step`, `episode_result`).
+        request: &'static str,
+        /// The fresh server's reply.
+        cause: sim_bridge::Error,
+    },
     /// A configuration value is invalid.
     #[error("config: {0}")]
     Config(String),
+    /// A file or folder the user named does not exist (or is of the wrong kind).
+    #[error("{0}")]
+    Missing(String),
     /// A results or recording file could not be read or written.
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Io {
         /// What was being done, with the path.
         context: String,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Merged run folders hold the same episode twice.
     #[error("episode {episode:?} is recorded twice: {} and {}", first.display(), second.display())]
@@ -39,12 +58,12 @@ pub enum Error {
         second: std::path::PathBuf,
     },
     /// A results or recording file holds invalid JSON.
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Json {
         /// What was being read, with the path.
         context: String,
         /// The cause.
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// The ONNX Runtime shared library could not be found or loaded.
     #[error(
@@ -66,4 +85,17 @@ pub enum Error {
         /// What is wrong, naming the file, graph or field.
         message: String,
     },
+}
+
+impl Error {
+    /// Whether the world went away: no reply within the timeout after the
+    /// retries, or a restarted server that lost the running episode. The
+    /// runner waits for such a world to answer again (`sim.reconnect_s`);
+    /// the robot session reconnects.
+    pub fn lost_world(&self) -> bool {
+        matches!(
+            self,
+            Error::Bridge(sim_bridge::Error::Timeout { .. }) | Error::Restarted { .. }
+        )
+    }
 }

@@ -8,9 +8,18 @@
 //! DIR/<episode id>/rgb.bin       u8,  shape (frames, height, width, 3)
 //! DIR/<episode id>/depth.bin     f32 little-endian, shape (frames, height, width), metres
 //! DIR/<episode id>/semantic.bin  u32 little-endian, shape (frames, height, width) (if provided)
+//! DIR/<episode id>/relevance.bin f32 little-endian, shape (index.relevance.frames, height, width)
+//!                                (if the agent localizes its goal)
 //! ```
 //! Frame `i` is the observation after `i` actions (frame 0 follows reset);
 //! `index.steps[i]` holds its pose and the action that produced it.
+//! `relevance.bin` frame `i` is the goal relevance (per-pixel confidence)
+//! the agent computed on frame `i` and acted on, exactly as it used it
+//! (after CoW's `center` reduction, unquantised, so that a replay through
+//! the agent's mapping reproduces its map bit for bit); it holds one frame
+//! per action, so the last frame, which followed the last action and was
+//! never shown to the agent, has none. `index.relevance` says so
+//! ([`RelevanceInfo`]: file, dtype, frames, threshold, localizer).
 //!
 //! ```python
 //! import json, numpy as np
@@ -28,11 +37,34 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sim_bridge::{Action, Capabilities, Episode, Frame, Observation, Pose};
 
+use crate::agent::Relevance;
 use crate::results::{safe_name, write_atomic};
 use crate::Error;
 
 /// Format tag of recordings.
 pub const RECORDING_FORMAT: &str = "cow-recording-v1";
+
+/// File name of the goal relevance in a recording folder.
+pub const RELEVANCE_FILE: &str = "relevance.bin";
+
+/// NumPy dtype of `relevance.bin`: f32 little-endian.
+pub const RELEVANCE_DTYPE: &str = "<f4";
+
+/// How a recording stores the agent's goal relevance (`relevance.bin`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelevanceInfo {
+    /// The file, in the recording folder: always [`RELEVANCE_FILE`].
+    pub file: String,
+    /// NumPy dtype of its values: always [`RELEVANCE_DTYPE`].
+    pub dtype: String,
+    /// Frames it holds, each `height × width` values, row-major: frame `i`
+    /// is what the agent computed on recorded frame `i`, one per action.
+    pub frames: usize,
+    /// Confidence above which the agent counted a pixel as the goal.
+    pub threshold: f32,
+    /// The localizer that produced it (`"oracle"`, `"dense"`, ...).
+    pub localizer: Option<String>,
+}
 
 /// One frame's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,8 +98,31 @@ pub struct RecordingIndex {
     pub frames: usize,
     /// Whether `semantic.bin` exists.
     pub has_semantic: bool,
+    /// The agent's goal relevance, when it computes one (absent in older
+    /// recordings and for agents that do not localize, such as the random one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<RelevanceInfo>,
     /// One entry per frame.
     pub steps: Vec<RecordedStep>,
+}
+
+impl RecordingIndex {
+    /// Parses and checks the bytes of an `index.json` (`source` names it in
+    /// errors): what [`Recording::open`] does before it reads the arrays.
+    pub fn parse(bytes: &[u8], source: &Path) -> Result<RecordingIndex, Error> {
+        let index: RecordingIndex = serde_json::from_slice(bytes).map_err(|cause| Error::Json {
+            context: format!("parsing {}", source.display()),
+            cause,
+        })?;
+        if index.format != RECORDING_FORMAT {
+            return Err(Error::Config(format!(
+                "{} has format {:?}, expected {RECORDING_FORMAT:?}",
+                source.display(),
+                index.format
+            )));
+        }
+        Ok(index)
+    }
 }
 
 struct OpenEpisode {
@@ -76,6 +131,7 @@ struct OpenEpisode {
     rgb: BufWriter<File>,
     depth: BufWriter<File>,
     semantic: Option<BufWriter<File>>,
+    relevance: Option<BufWriter<File>>,
 }
 
 /// Writes recordings of the episodes a runner plays.
@@ -93,7 +149,27 @@ impl std::fmt::Debug for Recorder {
 }
 
 fn io_err(context: String) -> impl FnOnce(std::io::Error) -> Error {
-    move |source| Error::Io { context, source }
+    move |source| Error::Io {
+        context,
+        cause: source,
+    }
+}
+
+/// Writes `values` little-endian through a stack buffer: a few large writes
+/// per frame instead of one per value.
+fn write_le<T: Copy, const N: usize>(
+    w: &mut impl Write,
+    values: &[T],
+    to_le: fn(T) -> [u8; N],
+) -> std::io::Result<()> {
+    let mut buf = [0u8; 8192];
+    for chunk in values.chunks(buf.len() / N) {
+        for (dst, &v) in buf.chunks_exact_mut(N).zip(chunk) {
+            dst.copy_from_slice(&to_le(v));
+        }
+        w.write_all(&buf[..chunk.len() * N])?;
+    }
+    Ok(())
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, Error> {
@@ -142,8 +218,10 @@ impl Recorder {
                 height: obs.frame.height,
                 frames: 0,
                 has_semantic,
+                relevance: None,
                 steps: Vec::new(),
             },
+            relevance: None,
             dir,
         });
         self.push(None, obs)
@@ -152,6 +230,56 @@ impl Recorder {
     /// Records the observation that followed `action`.
     pub fn step(&mut self, action: Action, obs: &Observation) -> Result<(), Error> {
         self.push(Some(action), obs)
+    }
+
+    /// Records the goal relevance the agent computed on the last recorded
+    /// frame (call it after the agent acted on that frame, before the next
+    /// [`Recorder::step`]); `localizer` names what produced it.
+    pub fn relevance(
+        &mut self,
+        relevance: Relevance<'_>,
+        localizer: Option<&str>,
+    ) -> Result<(), Error> {
+        let Some(cur) = self.current.as_mut() else {
+            return Err(Error::Observation(
+                "recorder: relevance before start".into(),
+            ));
+        };
+        let pixels = cur.index.width as usize * cur.index.height as usize;
+        if relevance.values.len() != pixels {
+            return Err(Error::Observation(format!(
+                "recorder: the relevance has {} values, a frame {pixels} pixels",
+                relevance.values.len()
+            )));
+        }
+        let have = cur.index.relevance.as_ref().map_or(0, |r| r.frames);
+        if have + 1 != cur.index.frames {
+            return Err(Error::Observation(format!(
+                "recorder: relevance of frame {have} given when frame {} is the last recorded \
+                 (one relevance per frame the agent acted on, in order)",
+                cur.index.frames.saturating_sub(1)
+            )));
+        }
+        if cur.relevance.is_none() {
+            cur.relevance = Some(create(&cur.dir.join(RELEVANCE_FILE))?);
+            cur.index.relevance = Some(RelevanceInfo {
+                file: RELEVANCE_FILE.to_string(),
+                dtype: RELEVANCE_DTYPE.to_string(),
+                frames: 0,
+                threshold: relevance.threshold,
+                localizer: localizer.map(str::to_string),
+            });
+        }
+        let ctx = || format!("writing the relevance into {}", cur.dir.display());
+        let fail = |source| Error::Io {
+            context: ctx(),
+            cause: source,
+        };
+        if let (Some(w), Some(info)) = (cur.relevance.as_mut(), cur.index.relevance.as_mut()) {
+            write_le(w, relevance.values, f32::to_le_bytes).map_err(fail)?;
+            info.frames += 1;
+        }
+        Ok(())
     }
 
     fn push(&mut self, action: Option<Action>, obs: &Observation) -> Result<(), Error> {
@@ -166,17 +294,16 @@ impl Recorder {
             )));
         }
         let ctx = || format!("writing a frame into {}", cur.dir.display());
-        cur.rgb.write_all(&f.rgb).map_err(io_err(ctx()))?;
-        for d in &f.depth {
-            cur.depth
-                .write_all(&d.to_le_bytes())
-                .map_err(io_err(ctx()))?;
-        }
+        // The message is formatted only on an error.
+        let fail = |source| Error::Io {
+            context: ctx(),
+            cause: source,
+        };
+        cur.rgb.write_all(&f.rgb).map_err(fail)?;
+        write_le(&mut cur.depth, &f.depth, f32::to_le_bytes).map_err(fail)?;
         match (&mut cur.semantic, &f.semantic) {
             (Some(w), Some(s)) => {
-                for v in s {
-                    w.write_all(&v.to_le_bytes()).map_err(io_err(ctx()))?;
-                }
+                write_le(w, s, u32::to_le_bytes).map_err(fail)?;
             }
             (None, None) => {}
             _ => {
@@ -201,14 +328,21 @@ impl Recorder {
             return Err(Error::Observation("recorder: finish before start".into()));
         };
         let ctx = || format!("flushing {}", cur.dir.display());
-        cur.rgb.flush().map_err(io_err(ctx()))?;
-        cur.depth.flush().map_err(io_err(ctx()))?;
-        if let Some(s) = cur.semantic.as_mut() {
-            s.flush().map_err(io_err(ctx()))?;
+        let fail = |source| Error::Io {
+            context: ctx(),
+            cause: source,
+        };
+        cur.rgb.flush().map_err(fail)?;
+        cur.depth.flush().map_err(fail)?;
+        for w in [cur.semantic.as_mut(), cur.relevance.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            w.flush().map_err(fail)?;
         }
         let json = serde_json::to_vec_pretty(&cur.index).map_err(|source| Error::Json {
             context: "serialising a recording index".into(),
-            source,
+            cause: source,
         })?;
         write_atomic(&cur.dir.join("index.json"), &json)?;
         Ok(cur.dir)
@@ -225,6 +359,7 @@ pub struct Recording {
     rgb: Vec<u8>,
     depth: Vec<f32>,
     semantic: Option<Vec<u32>>,
+    relevance: Option<Vec<f32>>,
 }
 
 fn read_array(path: &Path, expected_bytes: usize) -> Result<Vec<u8>, Error> {
@@ -245,18 +380,7 @@ impl Recording {
         let index_path = dir.join("index.json");
         let bytes =
             fs::read(&index_path).map_err(io_err(format!("reading {}", index_path.display())))?;
-        let index: RecordingIndex =
-            serde_json::from_slice(&bytes).map_err(|source| Error::Json {
-                context: format!("parsing {}", index_path.display()),
-                source,
-            })?;
-        if index.format != RECORDING_FORMAT {
-            return Err(Error::Config(format!(
-                "{} has format {:?}, expected {RECORDING_FORMAT:?}",
-                index_path.display(),
-                index.format
-            )));
-        }
+        let index = RecordingIndex::parse(&bytes, &index_path)?;
         let px = index.width as usize * index.height as usize * index.frames;
         let rgb = read_array(&dir.join("rgb.bin"), px * 3)?;
         let depth = read_array(&dir.join("depth.bin"), px * 4)?
@@ -273,12 +397,17 @@ impl Recording {
         } else {
             None
         };
+        let relevance = match &index.relevance {
+            Some(info) => Some(read_relevance(dir, info, &index)?),
+            None => None,
+        };
         Ok(Recording {
             index,
             dir: dir.to_path_buf(),
             rgb,
             depth,
             semantic,
+            relevance,
         })
     }
 
@@ -319,6 +448,13 @@ impl Recording {
         Some(())
     }
 
+    /// The goal relevance the agent computed on frame `i` (row-major,
+    /// width × height values); `None` when the recording holds none for it.
+    pub fn relevance(&self, i: usize) -> Option<&[f32]> {
+        let n = self.index.width as usize * self.index.height as usize;
+        self.relevance.as_ref()?.get(i * n..(i + 1) * n)
+    }
+
     /// Rebuilds observation `i` as the agent saw it; `None` past the end.
     pub fn observation(&self, i: usize) -> Option<Observation> {
         let mut frame = Frame::default();
@@ -339,6 +475,36 @@ impl Recording {
     }
 }
 
+/// Reads `relevance.bin` as `info` describes it, checked against the index.
+fn read_relevance(
+    dir: &Path,
+    info: &RelevanceInfo,
+    index: &RecordingIndex,
+) -> Result<Vec<f32>, Error> {
+    if info.file != RELEVANCE_FILE || info.dtype != RELEVANCE_DTYPE {
+        return Err(Error::Config(format!(
+            "{}: relevance {:?} of dtype {:?}; this version reads {RELEVANCE_FILE:?} of \
+             dtype {RELEVANCE_DTYPE:?}",
+            dir.display(),
+            info.file,
+            info.dtype
+        )));
+    }
+    if info.frames > index.frames {
+        return Err(Error::Observation(format!(
+            "{}: the index says {} relevance frames for {} frames",
+            dir.display(),
+            info.frames,
+            index.frames
+        )));
+    }
+    let px = index.width as usize * index.height as usize * info.frames;
+    Ok(read_array(&dir.join(RELEVANCE_FILE), px * 4)?
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
 /// Lists the finished recordings under `root` (folders with an
 /// `index.json`), sorted; `root` itself if it is one.
 pub fn list_recordings(root: &Path) -> Result<Vec<PathBuf>, Error> {
@@ -354,4 +520,100 @@ pub fn list_recordings(root: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     dirs.sort();
     Ok(dirs)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use embedded::sim::{EmbeddedSim, SimConfig};
+    use embedded::splits::{generate, Split};
+    use sim_bridge::Backend;
+
+    fn world() -> (EmbeddedSim, Episode, Capabilities) {
+        let cfg = SimConfig::default();
+        let list = generate(Split::Test, 1, &cfg);
+        let sim = EmbeddedSim::new(cfg, list.clone()).unwrap();
+        let caps = sim.hello();
+        (sim, list[0].clone(), caps)
+    }
+
+    fn relevance(values: &[f32]) -> Relevance<'_> {
+        Relevance {
+            values,
+            threshold: 0.25,
+        }
+    }
+
+    #[test]
+    fn relevance_round_trips_one_frame_per_action() {
+        let (mut sim, ep, caps) = world();
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = Recorder::new(dir.path().to_path_buf());
+        let obs = sim.reset(&ep.id).unwrap();
+        let n = obs.frame.depth.len();
+        rec.start(&ep, &caps, &obs).unwrap();
+        let frames: Vec<Vec<f32>> = (0..3)
+            .map(|k| (0..n).map(|i| (i * 7 + k) as f32 / n as f32).collect())
+            .collect();
+        for (k, f) in frames.iter().enumerate() {
+            rec.relevance(relevance(f), Some("test")).unwrap();
+            let action = if k % 2 == 0 {
+                Action::RotateLeft
+            } else {
+                Action::MoveAhead
+            };
+            let obs = sim.step(action).unwrap();
+            rec.step(action, &obs).unwrap();
+        }
+        let path = rec.finish().unwrap();
+        let r = Recording::open(&path).unwrap();
+        assert_eq!(r.len(), 4);
+        let info = r.index.relevance.clone().unwrap();
+        assert_eq!(info.frames, 3);
+        assert_eq!(info.threshold, 0.25);
+        assert_eq!(info.localizer.as_deref(), Some("test"));
+        for (k, f) in frames.iter().enumerate() {
+            assert_eq!(r.relevance(k).unwrap(), f.as_slice(), "frame {k}");
+        }
+        assert!(
+            r.relevance(3).is_none(),
+            "the last frame was never acted on"
+        );
+        assert_eq!(
+            fs::metadata(path.join(RELEVANCE_FILE)).unwrap().len(),
+            (3 * n * 4) as u64
+        );
+    }
+
+    #[test]
+    fn relevance_out_of_step_or_of_the_wrong_size_is_refused() {
+        let (mut sim, ep, caps) = world();
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = Recorder::new(dir.path().to_path_buf());
+        let obs = sim.reset(&ep.id).unwrap();
+        let n = obs.frame.depth.len();
+        rec.start(&ep, &caps, &obs).unwrap();
+        let err = rec.relevance(relevance(&[0.0; 3]), None).unwrap_err();
+        assert!(err.to_string().contains("3 values"), "{err}");
+        let values = vec![0.5; n];
+        rec.relevance(relevance(&values), None).unwrap();
+        // A second relevance for the same frame.
+        let err = rec.relevance(relevance(&values), None).unwrap_err();
+        assert!(err.to_string().contains("relevance of frame 1"), "{err}");
+    }
+
+    #[test]
+    fn a_recording_without_relevance_reads_as_before() {
+        let (mut sim, ep, caps) = world();
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = Recorder::new(dir.path().to_path_buf());
+        rec.start(&ep, &caps, &sim.reset(&ep.id).unwrap()).unwrap();
+        let path = rec.finish().unwrap();
+        let json = fs::read_to_string(path.join("index.json")).unwrap();
+        assert!(!json.contains("relevance"), "{json}");
+        let r = Recording::open(&path).unwrap();
+        assert!(r.index.relevance.is_none() && r.relevance(0).is_none());
+        assert!(!path.join(RELEVANCE_FILE).exists());
+    }
 }

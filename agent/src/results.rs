@@ -163,19 +163,47 @@ pub struct EpisodeRecord {
     pub timing: EpisodeTiming,
 }
 
-/// A file-name-safe form of an episode id: characters outside
-/// `[A-Za-z0-9._-]` become `_`.
+/// The file name of an episode id: reversible and never hidden, so that two
+/// ids never share a record and every record is counted the same way by
+/// `--resume`, the summary and `cow eval`. `[A-Za-z0-9_-]` stay, `.` stays
+/// except first; every other byte (UTF-8) becomes `%XX`
+/// (`"../../x"` -> `"%2E.%2F..%2Fx"`). [`id_of_name`] inverts it.
 pub fn safe_name(episode_id: &str) -> String {
-    episode_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(episode_id.len());
+    for (i, b) in episode_id.bytes().enumerate() {
+        let keep = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && i > 0);
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        // An empty id still gets a visible, distinct name.
+        out.push('%');
+    }
+    out
+}
+
+/// The episode id a [`safe_name`] stands for; `None` for a name it never makes.
+pub fn id_of_name(name: &str) -> Option<String> {
+    if name == "%" {
+        return Some(String::new());
+    }
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = name.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Path of the record of `episode_id` inside a run directory.
@@ -190,7 +218,7 @@ pub fn record_path(run_dir: &Path, episode_id: &str) -> PathBuf {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let io = |what: &str, source| Error::Io {
         context: format!("{what} {}", path.display()),
-        source,
+        cause: source,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| io("creating the directory of", e))?;
@@ -213,7 +241,7 @@ pub fn write_record(run_dir: &Path, record: &EpisodeRecord) -> Result<PathBuf, E
     let path = record_path(run_dir, &record.episode.id);
     let json = serde_json::to_vec_pretty(record).map_err(|source| Error::Json {
         context: format!("serialising the record of {}", record.episode.id),
-        source,
+        cause: source,
     })?;
     write_atomic(&path, &json)?;
     Ok(path)
@@ -223,11 +251,11 @@ pub fn write_record(run_dir: &Path, record: &EpisodeRecord) -> Result<PathBuf, E
 pub fn read_record(path: &Path) -> Result<EpisodeRecord, Error> {
     let bytes = fs::read(path).map_err(|source| Error::Io {
         context: format!("reading {}", path.display()),
-        source,
+        cause: source,
     })?;
     let record: EpisodeRecord = serde_json::from_slice(&bytes).map_err(|source| Error::Json {
         context: format!("parsing {}", path.display()),
-        source,
+        cause: source,
     })?;
     if record.format != RECORD_FORMAT {
         return Err(Error::Config(format!(
@@ -262,7 +290,7 @@ pub fn read_run_files(run_dir: &Path) -> Result<Vec<(PathBuf, EpisodeRecord)>, E
     };
     let listing = |source| Error::Io {
         context: format!("listing {}", dir.display()),
-        source,
+        cause: source,
     };
     let mut paths = Vec::new();
     for entry in fs::read_dir(&dir).map_err(listing)? {
@@ -290,8 +318,13 @@ pub fn run_dirs(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
-            return Err(Error::Config(format!(
-                "{} is not a run folder",
+            let what = if dir.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
+            return Err(Error::Missing(format!(
+                "run folder {} {what}",
                 dir.display()
             )));
         }
@@ -301,7 +334,7 @@ pub fn run_dirs(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         }
         let listing = |source| Error::Io {
             context: format!("listing {}", dir.display()),
-            source,
+            cause: source,
         };
         let mut shards = Vec::new();
         for entry in fs::read_dir(dir).map_err(listing)? {
@@ -360,9 +393,30 @@ mod tests {
     }
 
     #[test]
-    fn record_path_sanitises_ids() {
+    fn record_names_are_reversible_and_never_hidden() {
         let p = record_path(Path::new("/r"), "a/b c:1");
-        assert_eq!(p, Path::new("/r/episodes/a_b_c_1.json"));
+        assert_eq!(p, Path::new("/r/episodes/a%2Fb%20c%3A1.json"));
+        assert_eq!(safe_name("../../x"), "%2E.%2F..%2Fx");
+        assert_eq!(
+            safe_name("test-house_2000000-Mug-0"),
+            "test-house_2000000-Mug-0"
+        );
+        // Ids that the old scheme mapped to one name stay apart.
+        assert_ne!(safe_name("a/b"), safe_name("a_b"));
+        for id in [
+            "../../x",
+            "a/b c:1",
+            "",
+            ".hidden",
+            "mug%20",
+            "caf\u{e9}",
+            "a_b",
+        ] {
+            let name = safe_name(id);
+            assert!(!name.starts_with('.') && !name.contains('/'), "{name}");
+            assert_eq!(id_of_name(&name).as_deref(), Some(id), "{name}");
+        }
+        assert_eq!(id_of_name("%zz"), None);
     }
 
     #[test]

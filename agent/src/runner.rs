@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sim_bridge::limits::Limits;
 use sim_bridge::{Action, Capabilities, Episode, Observation};
@@ -33,6 +33,11 @@ pub struct RunnerConfig {
     /// Abort the run after this many consecutive failed episodes
     /// (a dead simulator), instead of failing every remaining one.
     pub max_consecutive_errors: u32,
+    /// How long a worker whose world was lost (no reply after the client's
+    /// retries, or a restarted server that lost the episode) keeps asking
+    /// it for `hello` before the worker stops; zero stops it at once. A
+    /// server restarted on the same endpoint within it is picked up.
+    pub reconnect: Duration,
     /// Bounds on the source's episodes and results: a start at x = 1e9 or a
     /// distance of 1.4e9 m ends that episode with an error instead of
     /// entering the metrics.
@@ -67,18 +72,23 @@ impl RunObserver for Quiet {}
 /// What a run produced.
 #[derive(Debug, Default)]
 pub struct RunReport {
-    /// Records of the episodes finished in this run, in the order they finished.
-    pub finished: Vec<EpisodeRecord>,
+    /// Ids of the episodes finished in this run, in the order they finished
+    /// (their records are on disk and went to the observer: a run of any
+    /// length holds none of them in memory).
+    pub finished: Vec<String>,
     /// Episodes skipped because a record existed.
     pub skipped: usize,
     /// Episodes that failed, with the error message (not recorded; a
     /// resumed run tries them again).
     pub failed: Vec<(String, String)>,
-    /// Workers that stopped after `max_consecutive_errors` failed episodes
-    /// in a row (a dead simulator), with the last error.
+    /// Workers that stopped before the run ended, with why: after
+    /// `max_consecutive_errors` failed episodes in a row, or a world lost
+    /// for longer than the reconnect window.
     pub stopped: Vec<(usize, String)>,
     /// Episodes no worker got to because every worker stopped.
     pub untried: Vec<String>,
+    /// Times a worker's lost world answered again and the worker went on.
+    pub reconnects: u32,
 }
 
 /// One agent with its own world: a connection of its own to an in-process
@@ -95,6 +105,9 @@ struct Shared<'a> {
     episodes: &'a [Episode],
     config: &'a RunnerConfig,
     next: AtomicUsize,
+    /// Episodes given back by a worker whose world was lost before the
+    /// episode's first action: taken before `next`.
+    returned: Mutex<Returned>,
     /// Set on an error that must end the whole run (a record that cannot be
     /// written, a run folder of another agent): the workers stop taking episodes.
     abort: AtomicBool,
@@ -102,7 +115,45 @@ struct Shared<'a> {
     report: Mutex<RunReport>,
 }
 
+/// The episodes given back to the queue (indices into the run's list).
+#[derive(Default)]
+struct Returned {
+    queue: Vec<usize>,
+    /// Every episode given back once: the second time it fails instead (a
+    /// world that answers `hello` but never a `reset`).
+    ever: std::collections::HashSet<usize>,
+}
+
 impl Shared<'_> {
+    /// The next episode to run: one given back, else the next of the list.
+    fn take(&self) -> Option<(usize, &Episode)> {
+        let given_back = self
+            .returned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .queue
+            .pop();
+        let i = given_back.unwrap_or_else(|| self.next.fetch_add(1, Ordering::SeqCst));
+        self.episodes.get(i).map(|e| (i, e))
+    }
+
+    /// Gives episode `i` back for any worker to run; false if it was given
+    /// back before.
+    fn give_back(&self, i: usize) -> bool {
+        let mut r = self.returned.lock().unwrap_or_else(|e| e.into_inner());
+        let first = r.ever.insert(i);
+        if first {
+            r.queue.push(i);
+        }
+        first
+    }
+
+    /// Whether no episode is left to take.
+    fn exhausted(&self) -> bool {
+        let r = self.returned.lock().unwrap_or_else(|e| e.into_inner());
+        r.queue.is_empty() && self.next.load(Ordering::SeqCst) >= self.episodes.len()
+    }
+
     fn observe(&self, f: impl FnOnce(&mut dyn RunObserver)) {
         // A panic in another worker's observer call leaves the observer usable.
         let mut guard = self.observer.lock().unwrap_or_else(|e| e.into_inner());
@@ -124,7 +175,15 @@ impl Shared<'_> {
 /// [`RunReport::failed`], and the run goes on; a worker that fails
 /// `max_consecutive_errors` episodes in a row stops
 /// ([`RunReport::stopped`]) and the others go on; episodes left when every
-/// worker stopped are [`RunReport::untried`]. Errors that concern the whole
+/// worker stopped are [`RunReport::untried`].
+///
+/// A lost world ([`Error::lost_world`]: no reply after the client's
+/// retries, or a server that restarted and lost the episode) fails the
+/// episode it was running, naming the server; an episode lost before its
+/// first action instead goes back to the queue (once) for any worker. The
+/// worker then asks its world for `hello` until it answers (it goes on:
+/// a server restarted on the same endpoint is picked up), the
+/// `reconnect` window passes or no episode is left (it stops). Errors that concern the whole
 /// run (no `hello`, a record that cannot be written, `resume` into a folder
 /// of another agent) end it with `Err`.
 pub fn run(
@@ -144,6 +203,7 @@ pub fn run(
         episodes,
         config,
         next: AtomicUsize::new(0),
+        returned: Mutex::new(Returned::default()),
         abort: AtomicBool::new(false),
         observer: Mutex::new(observer),
         report: Mutex::new(RunReport::default()),
@@ -151,7 +211,7 @@ pub fn run(
     let fatal: Vec<Error> = std::thread::scope(|scope| {
         let handles: Vec<_> = workers
             .iter_mut()
-            .zip(&capabilities)
+            .zip(capabilities)
             .enumerate()
             .map(|(index, (worker, caps))| {
                 let shared = &shared;
@@ -169,7 +229,7 @@ pub fn run(
                 },
                 Err(e) => Some(Error::Io {
                     context: "starting a worker thread".into(),
-                    source: e,
+                    cause: e,
                 }),
             })
             .collect()
@@ -182,7 +242,17 @@ pub fn run(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     let taken = shared.next.into_inner().min(episodes.len());
-    report.untried = episodes[taken..].iter().map(|e| e.id.clone()).collect();
+    let mut untried = shared
+        .returned
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .queue;
+    untried.sort_unstable();
+    untried.extend(taken..episodes.len());
+    report.untried = untried
+        .into_iter()
+        .map(|i| episodes[i].id.clone())
+        .collect();
     Ok(report)
 }
 
@@ -192,15 +262,14 @@ pub fn run(
 fn work(
     index: usize,
     worker: &mut Worker,
-    capabilities: &Capabilities,
+    mut capabilities: Capabilities,
     shared: &Shared<'_>,
 ) -> Result<(), Error> {
     let config = shared.config;
     let mut recorder = config.record_dir.clone().map(Recorder::new);
     let mut consecutive_errors = 0;
     while !shared.abort.load(Ordering::SeqCst) {
-        let i = shared.next.fetch_add(1, Ordering::SeqCst);
-        let Some(episode) = shared.episodes.get(i) else {
+        let Some((i, episode)) = shared.take() else {
             break;
         };
         let existing = record_path(&config.out_dir, &episode.id);
@@ -214,12 +283,12 @@ fn work(
             continue;
         }
         shared.observe(|o| o.episode_started(episode));
-        let mut step_observer = WorkerSteps { shared };
+        let mut step_observer = WorkerSteps { shared, steps: 0 };
         let outcome = run_episode(
             worker.env.as_mut(),
             worker.agent.as_mut(),
             episode,
-            capabilities,
+            &capabilities,
             config,
             recorder.as_mut(),
             &mut step_observer,
@@ -236,7 +305,20 @@ fn work(
                     o.episode_finished(&record);
                     o.after_episode(agent, &record);
                 });
-                shared.report(|r| r.finished.push(record));
+                shared.report(|r| r.finished.push(record.episode.id));
+            }
+            Err(error) if error.lost_world() && step_observer.steps == 0 && shared.give_back(i) => {
+                tracing::warn!(
+                    worker = index,
+                    episode = %episode.id,
+                    %error,
+                    "the world was lost before the episode's first action: the episode goes back \
+                     to the queue"
+                );
+                match reconnect(index, worker, shared, &error) {
+                    Some(caps) => capabilities = caps,
+                    None => return Ok(()),
+                }
             }
             Err(error) => {
                 tracing::error!(worker = index, episode = %episode.id, %error, "episode failed");
@@ -248,8 +330,18 @@ fn work(
                         worker = index,
                         "{consecutive_errors} episodes failed in a row; this worker stops"
                     );
-                    shared.report(|r| r.stopped.push((index, error.to_string())));
+                    let why = format!(
+                        "stopped after {consecutive_errors} failed episode(s) in a row; the last: \
+                         {error}"
+                    );
+                    shared.report(|r| r.stopped.push((index, why)));
                     return Ok(());
+                }
+                if error.lost_world() {
+                    match reconnect(index, worker, shared, &error) {
+                        Some(caps) => capabilities = caps,
+                        None => return Ok(()),
+                    }
                 }
             }
         }
@@ -257,13 +349,71 @@ fn work(
     Ok(())
 }
 
+/// After worker `index` lost its world (`lost`): asks it for `hello` until
+/// it answers (its capabilities), or the reconnect window passes, no
+/// episode is left or the run aborts (`None`: the worker stops, reported in
+/// [`RunReport::stopped`] unless the run aborts).
+fn reconnect(
+    index: usize,
+    worker: &mut Worker,
+    shared: &Shared<'_>,
+    lost: &Error,
+) -> Option<Capabilities> {
+    let window = shared.config.reconnect;
+    let started = Instant::now();
+    let stop = |why: String| {
+        tracing::error!(worker = index, "{why}; this worker stops");
+        shared.report(|r| r.stopped.push((index, why)));
+        None
+    };
+    let mut last = lost.to_string();
+    loop {
+        if shared.abort.load(Ordering::SeqCst) {
+            return None;
+        }
+        if shared.exhausted() {
+            return stop(format!(
+                "stopped: its world was lost and had not answered again when no episode was left \
+                 ({last})"
+            ));
+        }
+        if started.elapsed() >= window {
+            return stop(format!(
+                "stopped: its world was lost and did not answer within the reconnect window of \
+                 {} s (sim.reconnect_s): {last}",
+                window.as_secs_f64()
+            ));
+        }
+        match worker.env.capabilities() {
+            Ok(caps) => {
+                tracing::warn!(
+                    worker = index,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "the world answers again: the worker goes on"
+                );
+                shared.report(|r| r.reconnects += 1);
+                return Some(caps);
+            }
+            Err(e) if e.lost_world() => last = e.to_string(),
+            Err(e) => {
+                return stop(format!(
+                    "stopped: its world was lost and answered again with an error: {e}"
+                ))
+            }
+        }
+    }
+}
+
 /// Passes a worker's per-step callbacks to the run's observer.
 struct WorkerSteps<'a, 'b> {
     shared: &'a Shared<'b>,
+    /// Actions applied in the running episode.
+    steps: u32,
 }
 
 impl RunObserver for WorkerSteps<'_, '_> {
     fn after_step(&mut self, agent: &dyn Agent, episode: &Episode, step: u32) {
+        self.steps = step;
         self.shared.observe(|o| o.after_step(agent, episode, step));
     }
 }
@@ -322,6 +472,12 @@ pub fn run_episode(
         let t = Instant::now();
         let action = agent.act(&obs)?;
         stages.act.push(ms(t));
+        if let Some(rec) = recorder.as_deref_mut() {
+            // Borrowed from the agent: a run without --record copies nothing.
+            if let Some(relevance) = agent.relevance() {
+                rec.relevance(relevance, agent.localizer_name())?;
+            }
+        }
         if first_localized.is_none() && agent.goal_localized() == Some(true) {
             first_localized = Some(steps);
         }

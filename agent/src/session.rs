@@ -14,8 +14,11 @@
 //! 4. safety: a frame older (`stamp`) than the last one used is refused and
 //!    a fresh one asked for; an `estop` reply stops the agent at once and the
 //!    loop waits until the robot side releases it; no reply within the
-//!    client's timeout is logged as a lost robot, and the loop reconnects,
-//!    keeping its map (unless `reset_map_on_reconnect`).
+//!    client's timeout, a robot side that restarted (it answers `step`
+//!    with `no_episode`), or one that observed before and now answers
+//!    `internal` (no frame or odometry: a driver restarting), is logged as
+//!    a lost robot, and the loop reconnects, keeping its map (unless
+//!    `reset_map_on_reconnect`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -162,7 +165,7 @@ pub struct SessionReport {
 
 /// How a request to the robot side failed.
 enum Failure {
-    /// No reply within the client's timeout.
+    /// No reply within the client's timeout, or a restarted robot side.
     Lost(String),
     /// The emergency stop is engaged.
     Estop(String),
@@ -170,13 +173,27 @@ enum Failure {
     Fatal(Error),
 }
 
-fn classify(error: Error) -> Failure {
+/// How a request failed; `observed`: the robot side has delivered
+/// observations in this session before.
+fn classify(error: Error, observed: bool) -> Failure {
     match error {
-        Error::Bridge(sim_bridge::Error::Timeout { .. }) => Failure::Lost(error.to_string()),
+        // No reply, or a robot side that restarted and forgot the session:
+        // reconnect (hello, the goal again), keeping the map.
+        _ if error.lost_world() => Failure::Lost(error.to_string()),
         Error::Bridge(sim_bridge::Error::Remote {
             ref code,
             ref message,
         }) if code == "estop" => Failure::Estop(message.clone()),
+        // A robot side that answered before and now cannot observe or move
+        // (a camera or base driver restarting, odometry gone quiet): no
+        // fresh observation, so nothing moves; waited for as a lost robot.
+        // The same error before any observation is a set-up fault: it ends
+        // the session.
+        Error::Bridge(sim_bridge::Error::Remote { ref code, .. })
+            if observed && code == "internal" =>
+        {
+            Failure::Lost(error.to_string())
+        }
         other => Failure::Fatal(other),
     }
 }
@@ -199,6 +216,8 @@ struct Session<'a> {
     obs: Observation,
     report: SessionReport,
     estopped: bool,
+    /// The robot side has delivered an observation in this session.
+    observed: bool,
 }
 
 /// What the loop does next.
@@ -232,6 +251,7 @@ pub fn run_session(
         obs: Observation::default(),
         report: SessionReport::default(),
         estopped: false,
+        observed: false,
     };
     let mut next = Next::Connect;
     let mut first = true;
@@ -280,7 +300,7 @@ impl Session<'_> {
                     self.caps = Some(caps);
                     break;
                 }
-                Err(e) => match classify(e) {
+                Err(e) => match classify(e, self.observed) {
                     Failure::Lost(reason) => {
                         self.event(Event::Lost { reason });
                         self.wait();
@@ -317,6 +337,7 @@ impl Session<'_> {
             let name = self.config.name.clone();
             match self.env.reset(&name, goal.take().as_deref(), &mut self.obs) {
                 Ok(()) => {
+                    self.observed = true;
                     if self.estopped {
                         self.estopped = false;
                         self.event(Event::EstopReleased);
@@ -335,9 +356,12 @@ impl Session<'_> {
                         self.event(Event::WaitingForGoal);
                     }
                 }
-                Err(e) => match classify(e) {
+                Err(e) => match classify(e, self.observed) {
                     Failure::Lost(reason) => {
                         self.event(Event::Lost { reason });
+                        // A robot side that answers at once (no frame yet)
+                        // is not asked again at once.
+                        self.wait();
                         return Ok(Next::Connect);
                     }
                     Failure::Estop(message) => self.estop(message),
@@ -366,6 +390,7 @@ impl Session<'_> {
         let goal = Goal {
             text: self.obs.goal.clone(),
             category: self.obs.goal_category.clone(),
+            instance: None,
         };
         let changed = self.goal.is_some();
         if changed {
@@ -422,7 +447,7 @@ impl Session<'_> {
             let cost = self.agent.last_cost();
             let t = Instant::now();
             if let Err(e) = self.env.step(action, &mut self.obs) {
-                return match classify(e) {
+                return match classify(e, self.observed) {
                     Failure::Lost(reason) => {
                         self.event(Event::Lost { reason });
                         Ok(Next::Connect)
@@ -434,6 +459,7 @@ impl Session<'_> {
                     Failure::Fatal(e) => Err(e),
                 };
             }
+            self.observed = true;
             let step_ms = t.elapsed().as_secs_f64() * 1e3;
             self.report.steps += 1;
             self.steps_for_goal += 1;
@@ -455,8 +481,11 @@ impl Session<'_> {
     fn refresh(&mut self) -> Result<Next, Error> {
         let name = self.config.name.clone();
         match self.env.reset(&name, None, &mut self.obs) {
-            Ok(()) => Ok(Next::Act),
-            Err(e) => match classify(e) {
+            Ok(()) => {
+                self.observed = true;
+                Ok(Next::Act)
+            }
+            Err(e) => match classify(e, self.observed) {
                 Failure::Lost(reason) => {
                     self.event(Event::Lost { reason });
                     Ok(Next::Connect)

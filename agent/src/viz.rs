@@ -29,51 +29,96 @@ const SCALE: i32 = 4;
 /// Empty margin around the drawing, in cells.
 const MARGIN: i32 = 4;
 
-/// Renders the episode state; `result` adds the ground truth.
-pub fn render(st: &EpisodeState, result: Option<&EpisodeResult>, cell_size: f32) -> RgbImage {
-    let map = &st.map;
-    // Ground truth is in the world frame; under dead reckoning the map is in
-    // the agent's start frame, so world points are moved into it.
-    let start_world = result
-        .and_then(|r| r.path.first())
-        .map(|p| Pose2::new(p.x, p.y, p.yaw));
-    let to_map = |p: Point2<f32>| -> Point2<f32> {
-        match (st.pose.in_world_frame(), start_world) {
-            (false, Some(s)) => {
-                let (dx, dy) = (p.x - s.x, p.y - s.y);
-                let (c, sn) = (s.yaw.cos(), s.yaw.sin());
-                Point2::new(c * dx + sn * dy, -sn * dx + c * dy)
-            }
-            _ => p,
-        }
-    };
-    let goals: Vec<Point2<f32>> = result
-        .map(|r| {
-            r.goal_positions
-                .iter()
-                .map(|g| to_map(Point2::new(g.x, g.y)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let taken: Vec<Point2<f32>> = match result {
-        Some(r) => r
-            .path
-            .iter()
-            .map(|p| to_map(Point2::new(p.x, p.y)))
-            .collect(),
-        None => st.trajectory.iter().map(Pose2::point).collect(),
-    };
+/// What is drawn over the map, in the map frame: goal instances and the path taken.
+struct Overlay {
+    goals: Vec<Point2<f32>>,
+    taken: Vec<Point2<f32>>,
+}
 
-    // Bounds in cells: the known map plus everything drawn.
+impl Overlay {
+    fn of(st: &EpisodeState, result: Option<&EpisodeResult>) -> Overlay {
+        // Ground truth is in the world frame; under dead reckoning the map is in
+        // the agent's start frame, so world points are moved into it.
+        let start_world = result
+            .and_then(|r| r.path.first())
+            .map(|p| Pose2::new(p.x, p.y, p.yaw));
+        let to_map = |p: Point2<f32>| -> Point2<f32> {
+            match (st.pose.in_world_frame(), start_world) {
+                (false, Some(s)) => {
+                    let (dx, dy) = (p.x - s.x, p.y - s.y);
+                    let (c, sn) = (s.yaw.cos(), s.yaw.sin());
+                    Point2::new(c * dx + sn * dy, -sn * dx + c * dy)
+                }
+                _ => p,
+            }
+        };
+        let goals = result
+            .map(|r| {
+                r.goal_positions
+                    .iter()
+                    .map(|g| to_map(Point2::new(g.x, g.y)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let taken = match result {
+            Some(r) => r
+                .path
+                .iter()
+                .map(|p| to_map(Point2::new(p.x, p.y)))
+                .collect(),
+            None => st.trajectory.iter().map(Pose2::point).collect(),
+        };
+        Overlay { goals, taken }
+    }
+}
+
+/// The cells [`render`] covers (before its margin): the known map and
+/// everything drawn on it, lowest and highest corner.
+pub fn bounds(st: &EpisodeState, result: Option<&EpisodeResult>) -> (maps::Cell, maps::Cell) {
+    bounds_of(st, &Overlay::of(st, result))
+}
+
+fn bounds_of(st: &EpisodeState, overlay: &Overlay) -> (maps::Cell, maps::Cell) {
+    let map = &st.map;
     let (mut lo, mut hi) = map.known_bounds().unwrap_or_else(|| {
         let c = map.cell_of(Point2::origin());
         (c, c)
     });
-    for p in goals.iter().chain(&taken) {
+    for p in overlay.goals.iter().chain(&overlay.taken) {
         let c = map.cell_of(*p);
         lo = maps::Cell::new(lo.x.min(c.x), lo.y.min(c.y));
         hi = maps::Cell::new(hi.x.max(c.x), hi.y.max(c.y));
     }
+    (lo, hi)
+}
+
+/// Renders the episode state; `result` adds the ground truth.
+pub fn render(st: &EpisodeState, result: Option<&EpisodeResult>, cell_size: f32) -> RgbImage {
+    let overlay = Overlay::of(st, result);
+    let bounds = bounds_of(st, &overlay);
+    draw(st, &overlay, cell_size, bounds)
+}
+
+/// Renders the episode state within the cells `lo..=hi` (plus the margin)
+/// instead of the state's own [`bounds`], so that the pictures of an
+/// episode's steps share one frame and one size; what lies outside is cut.
+pub fn render_within(
+    st: &EpisodeState,
+    result: Option<&EpisodeResult>,
+    cell_size: f32,
+    (lo, hi): (maps::Cell, maps::Cell),
+) -> RgbImage {
+    draw(st, &Overlay::of(st, result), cell_size, (lo, hi))
+}
+
+fn draw(
+    st: &EpisodeState,
+    overlay: &Overlay,
+    cell_size: f32,
+    (lo, hi): (maps::Cell, maps::Cell),
+) -> RgbImage {
+    let map = &st.map;
+    let (goals, taken) = (&overlay.goals, &overlay.taken);
     let (w_cells, h_cells) = (hi.x - lo.x + 1 + 2 * MARGIN, hi.y - lo.y + 1 + 2 * MARGIN);
     let mut img = RgbImage::from_pixel((w_cells * SCALE) as u32, (h_cells * SCALE) as u32, UNKNOWN);
     let to_px = |p: Point2<f32>| -> (f32, f32) {
@@ -117,10 +162,10 @@ pub fn render(st: &EpisodeState, result: Option<&EpisodeResult>, cell_size: f32)
             draw_line_segment_mut(img, to_px(w[0]), to_px(w[1]), colour);
         }
     };
-    polyline(&mut img, &taken, TAKEN);
+    polyline(&mut img, taken, TAKEN);
     polyline(&mut img, st.policy.path(), PLANNED);
     let r = (SCALE * 2).max(3);
-    for g in &goals {
+    for g in goals {
         let (x, y) = to_px(*g);
         draw_hollow_circle_mut(&mut img, (x as i32, y as i32), r, GOAL);
         draw_hollow_circle_mut(&mut img, (x as i32, y as i32), r + 1, GOAL);

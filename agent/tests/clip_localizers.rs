@@ -55,6 +55,7 @@ fn goal(text: &str) -> Goal {
     Goal {
         text: text.into(),
         category: String::new(),
+        instance: None,
     }
 }
 
@@ -294,6 +295,35 @@ fn manifest_that_disagrees_with_a_graph_is_rejected_by_name() {
     cfg.kind = LocalizerKind::Grad;
     let msg = build_err(&cfg);
     assert!(msg.contains("relevance.onnx is missing"), "{msg}");
+}
+
+/// A wrong `embed_dim` is refused when the bundle loads, naming it, not
+/// when the first episode runs.
+#[test]
+fn a_wrong_embed_dim_is_refused_at_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("tiny_clip")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, tmp.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let path = tmp.path().join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    m["embed_dim"] = serde_json::json!(16);
+    std::fs::write(&path, m.to_string()).unwrap();
+    for kind in [
+        LocalizerKind::Patch,
+        LocalizerKind::Dense,
+        LocalizerKind::Grad,
+    ] {
+        let mut cfg = config(kind, "tiny_clip");
+        cfg.bundle = tmp.path().to_path_buf();
+        let msg = build_err(&cfg);
+        assert!(
+            msg.contains("embed_dim") && msg.contains("16"),
+            "{kind:?}: {msg}"
+        );
+    }
 }
 
 #[test]

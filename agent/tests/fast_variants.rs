@@ -96,6 +96,7 @@ fn int8_and_optimised_graphs_still_find_red() {
             &Goal {
                 text: "red".into(),
                 category: String::new(),
+                instance: None,
             },
             &caps(),
         )
@@ -165,6 +166,7 @@ fn precision_latency_report() {
                 &Goal {
                     text: "mug".into(),
                     category: String::new(),
+                    instance: None,
                 },
                 &caps(),
             )

@@ -82,6 +82,7 @@ fn goal(text: &str) -> Goal {
     Goal {
         text: text.into(),
         category: String::new(),
+        instance: None,
     }
 }
 

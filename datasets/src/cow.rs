@@ -10,8 +10,15 @@ use crate::{check_episodes, gz, Error, MAX_COORDINATE};
 
 /// Reads a cow episode file (plain or gzip JSON), checking every value.
 pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
-    let episodes: Vec<Episode> = gz::read_as(path)?;
-    check_episodes(path, &episodes, MAX_COORDINATE)?;
+    let raw = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    parse(path, raw)
+}
+
+/// Parses the bytes `raw` of a cow episode file (plain or gzip JSON) read
+/// from `source`, checking every value as [`read`] does; errors name `source`.
+pub fn parse(source: &Path, raw: Vec<u8>) -> Result<Vec<Episode>, Error> {
+    let episodes: Vec<Episode> = gz::parse_as(source, &gz::decode(source, raw)?)?;
+    check_episodes(source, &episodes, MAX_COORDINATE)?;
     Ok(episodes)
 }
 
@@ -64,5 +71,22 @@ mod tests {
         std::fs::write(&path, b"{not json").unwrap();
         let err = read(&path).unwrap_err().to_string();
         assert!(err.contains("val.json"), "{err}");
+    }
+
+    #[test]
+    fn bytes_parse_as_the_file_reads_plain_or_gzip() {
+        let dir = tempfile::tempdir().unwrap();
+        let eps = vec![episode("a", 1.0)];
+        for (name, gzip) in [("val.json", false), ("val.json.gz", true)] {
+            let path = dir.path().join(name);
+            gz::write(&path, &eps, gzip).unwrap();
+            let raw = std::fs::read(&path).unwrap();
+            assert_eq!(parse(&path, raw).unwrap(), eps, "{name}");
+        }
+        let err = parse(Path::new("in.json"), vec![0x1f, 0x8b, 0]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("in.json: not a valid gzip"),
+            "{err}"
+        );
     }
 }

@@ -50,6 +50,13 @@ pub fn is_gzip(path: &Path) -> Result<bool, Error> {
 /// The bytes of `path`, decompressed when it is gzip.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
     let raw = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    decode(path, raw)
+}
+
+/// The content of a file's bytes `raw`: decompressed when they start with
+/// the gzip magic bytes (at most [`MAX_BYTES`]), else `raw` itself; errors
+/// name `source`.
+pub fn decode(source: &Path, raw: Vec<u8>) -> Result<Vec<u8>, Error> {
     if !raw.starts_with(&MAGIC) {
         return Ok(raw);
     }
@@ -57,10 +64,10 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
     GzDecoder::new(&raw[..])
         .take(MAX_BYTES + 1)
         .read_to_end(&mut out)
-        .map_err(|e| Error::format(path, format!("not a valid gzip file: {e}")))?;
+        .map_err(|e| Error::format(source, format!("not a valid gzip file: {e}")))?;
     if out.len() as u64 > MAX_BYTES {
         return Err(Error::format(
-            path,
+            source,
             format!("decompresses to more than {MAX_BYTES} bytes"),
         ));
     }
@@ -75,8 +82,13 @@ pub fn read_json(path: &Path) -> Result<serde_json::Value, Error> {
 /// Parses `path` (plain or gzip JSON) as a `T`; the error names the file
 /// and, from serde, the field and position.
 pub fn read_as<T: DeserializeOwned>(path: &Path) -> Result<T, Error> {
-    let bytes = read_bytes(path)?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::format(path, e.to_string()))
+    parse_as(path, &read_bytes(path)?)
+}
+
+/// Parses the (already decompressed) JSON `bytes` read from `source` as a
+/// `T`; the error names `source` and, from serde, the field and position.
+pub fn parse_as<T: DeserializeOwned>(source: &Path, bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::format(source, e.to_string()))
 }
 
 /// Writes `value` as JSON to `path` atomically (a temporary file in the same

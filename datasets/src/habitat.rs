@@ -179,45 +179,64 @@ fn files(path: &Path) -> Result<Vec<(PathBuf, DatasetFile)>, Error> {
 pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
     let mut out = Vec::new();
     for (file, data) in files(path)? {
-        for (i, e) in data.episodes.iter().enumerate() {
-            if e.object_category.is_empty() {
-                return Err(Error::format(
-                    &file,
-                    format!("episode {}: empty object_category", e.episode_id),
-                ));
-            }
-            let norm: f64 = e.start_rotation.iter().map(|c| c * c).sum::<f64>().sqrt();
-            if !(norm - 1.0).abs().lt(&1e-3) {
-                return Err(Error::format(
-                    &file,
-                    format!(
-                        "episode {}: start_rotation {:?} is not a unit quaternion (norm {norm})",
-                        e.episode_id, e.start_rotation
-                    ),
-                ));
-            }
-            let yaw = habitat_rotation_to_yaw(e.start_rotation);
-            let geodesic = e
-                .info
-                .as_ref()
-                .and_then(|i| i.geodesic_distance)
-                .unwrap_or(0.0);
-            let scene = scene_name(&e.scene_id);
-            out.push(Episode {
-                id: format!("{scene}-{i}"),
-                scene,
-                object_type: e.object_category.clone(),
-                goal: goal_words(&e.object_category),
-                initial_position: habitat_to_world(e.start_position),
-                initial_orientation: yaw.to_degrees() as f32,
-                shortest_path_length: geodesic as f32,
-                rooms: 0,
-                extra: Default::default(),
-            });
-        }
+        convert(&file, &data, &mut out)?;
     }
     check_episodes(path, &out, MAX_COORDINATE)?;
     Ok(out)
+}
+
+/// Parses the bytes `raw` of one dataset file (gzip or plain JSON) read
+/// from `source`: its own episodes (a file without episodes gives none; the
+/// `content/` folder [`read`] then turns to is not consulted), checked as
+/// [`read`] checks them; errors name `source`.
+pub fn parse(source: &Path, raw: Vec<u8>) -> Result<Vec<Episode>, Error> {
+    let data: DatasetFile = gz::parse_as(source, &gz::decode(source, raw)?)?;
+    let mut out = Vec::new();
+    convert(source, &data, &mut out)?;
+    check_episodes(source, &out, MAX_COORDINATE)?;
+    Ok(out)
+}
+
+/// Appends the episodes of dataset file `data` (read from `file`) to `out`
+/// as cow's, in the world frame.
+fn convert(file: &Path, data: &DatasetFile, out: &mut Vec<Episode>) -> Result<(), Error> {
+    for (i, e) in data.episodes.iter().enumerate() {
+        if e.object_category.is_empty() {
+            return Err(Error::format(
+                file,
+                format!("episode {}: empty object_category", e.episode_id),
+            ));
+        }
+        let norm: f64 = e.start_rotation.iter().map(|c| c * c).sum::<f64>().sqrt();
+        if !(norm - 1.0).abs().lt(&1e-3) {
+            return Err(Error::format(
+                file,
+                format!(
+                    "episode {}: start_rotation {:?} is not a unit quaternion (norm {norm})",
+                    e.episode_id, e.start_rotation
+                ),
+            ));
+        }
+        let yaw = habitat_rotation_to_yaw(e.start_rotation);
+        let geodesic = e
+            .info
+            .as_ref()
+            .and_then(|i| i.geodesic_distance)
+            .unwrap_or(0.0);
+        let scene = scene_name(&e.scene_id);
+        out.push(Episode {
+            id: format!("{scene}-{i}"),
+            scene,
+            object_type: e.object_category.clone(),
+            goal: goal_words(&e.object_category),
+            initial_position: habitat_to_world(e.start_position),
+            initial_orientation: yaw.to_degrees() as f32,
+            shortest_path_length: geodesic as f32,
+            rooms: 0,
+            extra: Default::default(),
+        });
+    }
+    Ok(())
 }
 
 /// Writes a dataset file (gzip JSON when the name ends in `.gz`).
@@ -279,6 +298,23 @@ mod tests {
         assert_eq!((p.x, p.y, p.z), (2.0, -1.0, 0.1));
         assert!((e.initial_orientation - 90.0).abs() < 1e-4);
         assert_eq!(e.shortest_path_length, 4.5);
+    }
+
+    #[test]
+    fn bytes_parse_as_the_file_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("val.json.gz");
+        write(&path, &dataset(vec![record("7", "TEEsavR23oF")])).unwrap();
+        let raw = std::fs::read(&path).unwrap();
+        assert_eq!(parse(&path, raw).unwrap(), read(&path).unwrap());
+        // Every top-level field has a default (habitat-lab's content files
+        // leave them out), so `{}` is an empty file; a wrong type is not.
+        assert_eq!(parse(Path::new("in.json"), b"{}".to_vec()).unwrap(), vec![]);
+        let err = parse(Path::new("in.json"), br#"{"episodes": 3}"#.to_vec()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("in.json: invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -100,26 +100,38 @@ pub fn read(path: &Path) -> Result<Vec<Episode>, Error> {
     let mut out = Vec::new();
     for file in files(path)? {
         let records: Vec<EpisodeRecord> = gz::read_as(&file)?;
-        for r in records {
-            let length = r
-                .shortest_path_length
-                .or_else(|| r.shortest_path.as_deref().map(path_distance))
-                .unwrap_or(0.0);
-            out.push(Episode {
-                goal: goal_words(&r.object_type),
-                id: r.id,
-                scene: r.scene,
-                object_type: r.object_type,
-                initial_position: thor_to_world(r.initial_position.array()),
-                initial_orientation: thor_yaw_to_world_deg(r.initial_orientation) as f32,
-                shortest_path_length: length as f32,
-                rooms: 0,
-                extra: Default::default(),
-            });
-        }
+        out.extend(records.into_iter().map(episode));
         check_episodes(&file, &out, MAX_COORDINATE)?;
     }
     Ok(out)
+}
+
+/// Parses the bytes `raw` of one challenge file (gzip or plain JSON) read
+/// from `source`, checking every value as [`read`] does; errors name `source`.
+pub fn parse(source: &Path, raw: Vec<u8>) -> Result<Vec<Episode>, Error> {
+    let records: Vec<EpisodeRecord> = gz::parse_as(source, &gz::decode(source, raw)?)?;
+    let out: Vec<Episode> = records.into_iter().map(episode).collect();
+    check_episodes(source, &out, MAX_COORDINATE)?;
+    Ok(out)
+}
+
+/// A challenge record as cow's episode, in the world frame.
+fn episode(r: EpisodeRecord) -> Episode {
+    let length = r
+        .shortest_path_length
+        .or_else(|| r.shortest_path.as_deref().map(path_distance))
+        .unwrap_or(0.0);
+    Episode {
+        goal: goal_words(&r.object_type),
+        id: r.id,
+        scene: r.scene,
+        object_type: r.object_type,
+        initial_position: thor_to_world(r.initial_position.array()),
+        initial_orientation: thor_yaw_to_world_deg(r.initial_orientation) as f32,
+        shortest_path_length: length as f32,
+        rooms: 0,
+        extra: Default::default(),
+    }
 }
 
 /// Writes one challenge file (gzip JSON when the name ends in `.gz`).
@@ -189,6 +201,20 @@ mod tests {
         assert_eq!(
             read(&eps.join("FloorPlan_Val1_1.json.gz")).unwrap().len(),
             1
+        );
+    }
+
+    #[test]
+    fn bytes_parse_as_the_file_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("FloorPlan_Val1_1.json.gz");
+        write(&path, &[record("a", "FloorPlan_Val1_1")]).unwrap();
+        let raw = std::fs::read(&path).unwrap();
+        assert_eq!(parse(&path, raw).unwrap(), read(&path).unwrap());
+        let err = parse(Path::new("in.json"), b"[1]".to_vec()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("in.json: invalid type"),
+            "{err}"
         );
     }
 

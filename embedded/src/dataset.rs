@@ -20,7 +20,18 @@
 //!
 //! Poses per house: the house's episode starts, poses facing an object from
 //! 0.5-3 m with a line of sight, and random navigable poses. Everything is a
-//! function of the split and the count (deterministic).
+//! function of the split, the count and the world version (deterministic).
+//!
+//! World version 2 (`SimConfig::world_version`) renders its own houses
+//! (objects placed by room priors) and adds room context: each object
+//! record and crop names the room kind it stands in (`room`), the crops get
+//! two more captions ("a mug in a kitchen", "a red mug in a kitchen"), and
+//! each frame record the room kind the camera stands in (`room`) with frame
+//! captions ("a kitchen", "a photo of a kitchen."); `dataset.json` says
+//! `world_version`. The uncommon kinds are removed from every house before
+//! rendering ([`House::without_uncommon`]) and `classes` lists only
+//! version 1's classes, so no render, mask or caption shows or names them.
+//! Version 1's output is unchanged, byte for byte.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -37,6 +48,7 @@ use crate::sim::house::Object;
 use crate::sim::truth::visible_objects;
 use crate::sim::{Camera, House, SimConfig, World};
 use crate::splits::{house_episodes, Split};
+use crate::variants::{self, Variant};
 use sim_bridge::crop::crop_rect;
 use sim_bridge::goal::article;
 use sim_bridge::types::{split_semantic, Frame, Pose};
@@ -92,6 +104,9 @@ pub struct FrameObject {
     pub pixels: u32,
     /// Bounding box `[x0, y0, x1, y1)` in pixels.
     pub bbox: [u32; 4],
+    /// World version 2: the kind of the room it stands in (`"kitchen"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +119,12 @@ struct FrameRecord<'a> {
     source: &'a str,
     pose: Pose,
     objects: Vec<FrameObject>,
+    /// World version 2: the kind of the room the camera stands in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room: Option<&'static str>,
+    /// World version 2: frame captions of that room.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    captions: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +140,8 @@ struct CropRecord<'a> {
     /// Crop rectangle in the frame, `[x0, y0, x1, y1)`.
     rect: [u32; 4],
     captions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +156,8 @@ struct Meta<'a> {
     classes: Vec<String>,
     hfov_deg: f32,
     camera_height: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    world_version: Option<u32>,
 }
 
 /// Captions of an object: colour, material, both, and CLIP's template.
@@ -145,14 +170,42 @@ pub fn captions(words: &str, color: &str, material: &str) -> Vec<String> {
     ]
 }
 
+/// Captions of an object with its room (world version 2): [`captions`]
+/// and two with the room kind ("a mug in a kitchen", "a red mug in a kitchen").
+pub fn captions_in_room(words: &str, color: &str, material: &str, room: &str) -> Vec<String> {
+    let mut out = captions(words, color, material);
+    out.push(format!(
+        "{} {words} in {} {room}",
+        article(words),
+        article(room)
+    ));
+    out.push(format!(
+        "{} {color} {words} in {} {room}",
+        article(color),
+        article(room)
+    ));
+    out
+}
+
+/// Frame captions of a room kind (world version 2): "a kitchen", "a photo of a kitchen.".
+pub fn room_captions(room: &str) -> Vec<String> {
+    vec![
+        format!("{} {room}", article(room)),
+        format!("a photo of {} {room}.", article(room)),
+    ]
+}
+
 fn io_err(context: String) -> impl FnOnce(std::io::Error) -> Error {
-    move |source| Error::Io { context, source }
+    move |source| Error::Io {
+        context,
+        cause: source,
+    }
 }
 
 fn image_err(path: &Path) -> impl FnOnce(image::ImageError) -> Error + '_ {
     move |e| Error::Io {
         context: format!("writing {}", path.display()),
-        source: std::io::Error::other(e.to_string()),
+        cause: std::io::Error::other(e.to_string()),
     }
 }
 
@@ -222,19 +275,30 @@ pub(crate) fn house_poses(
 ) -> Vec<(&'static str, Pose)> {
     let mut rng = ChaCha8Rng::seed_from_u64(world.house.seed ^ 0xda7a_5e7d_0000_0001);
     let mut camera = Camera::new(cfg.intrinsics());
-    let mut out: Vec<(&'static str, Pose)> =
+    let starts = if cfg.world_version == 2 {
+        variants::house_episodes(
+            world,
+            split,
+            Variant::Category,
+            want.min(5),
+            cfg,
+            &mut camera,
+        )
+    } else {
         house_episodes(world, split, want.min(5), cfg, &mut camera)
-            .into_iter()
-            .map(|e| {
-                let pose = Pose {
-                    x: e.initial_position.x,
-                    y: e.initial_position.y,
-                    z: 0.0,
-                    yaw: e.initial_orientation.to_radians(),
-                };
-                ("episode", pose)
-            })
-            .collect();
+    };
+    let mut out: Vec<(&'static str, Pose)> = starts
+        .into_iter()
+        .map(|e| {
+            let pose = Pose {
+                x: e.initial_position.x,
+                y: e.initial_position.y,
+                z: 0.0,
+                yaw: e.initial_orientation.to_radians(),
+            };
+            ("episode", pose)
+        })
+        .collect();
     let main = world.nav.largest_component();
     let free_cells: Vec<usize> = (0..main.len()).filter(|&i| main[i]).collect();
     let objects = &world.house.objects;
@@ -297,15 +361,22 @@ pub fn write_dataset(
         crops: 0,
         houses: 0,
     };
-    let mut seed = opts.split.first_seed();
+    let v2 = cfg.world_version == 2;
+    let first_seed = opts.split.first_seed_of(cfg.world_version);
+    let mut seed = first_seed;
     while summary.frames < opts.count {
-        if seed - opts.split.first_seed() > 10 * opts.count as u64 + 10 {
+        if seed - first_seed > 10 * opts.count as u64 + 10 {
             return Err(Error::Episodes(format!(
                 "only {} frames could be posed in {} houses",
                 summary.frames, summary.houses
             )));
         }
-        let world = World::new(House::generate(seed), &cfg);
+        let house = if v2 {
+            House::generate_version(seed, 2).without_uncommon()
+        } else {
+            House::generate(seed)
+        };
+        let world = World::new(house, &cfg);
         seed += 1;
         let want = opts.frames_per_house.min(opts.count - summary.frames);
         let poses = house_poses(&world, opts.split, want, &cfg);
@@ -315,6 +386,14 @@ pub fn write_dataset(
         summary.houses += 1;
         for (source, pose) in poses {
             camera.render_into(&world.house, &pose, &mut frame);
+            let camera_room = if v2 {
+                world
+                    .house
+                    .room_at(pose.x, pose.y)
+                    .map(|r| world.house.rooms[r].kind.name())
+            } else {
+                None
+            };
             let id = summary.frames;
             write_frame(out, id, &frame, &mut classes_buf, &mut instances_buf)?;
             instance_boxes(&frame, &mut boxes);
@@ -322,7 +401,9 @@ pub fn write_dataset(
                 .into_iter()
                 .filter_map(|v| {
                     let bbox = *boxes.get(v.instance as usize)?;
-                    let class = world.house.object_by_instance(v.instance)?.kind.class();
+                    let obj = world.house.object_by_instance(v.instance)?;
+                    let class = obj.kind.class();
+                    let room = v2.then(|| world.house.rooms[obj.room].kind.name().to_string());
                     Some(FrameObject {
                         instance: v.instance,
                         class,
@@ -333,6 +414,7 @@ pub fn write_dataset(
                         material: v.material,
                         pixels: v.pixels,
                         bbox,
+                        room,
                     })
                 })
                 .collect();
@@ -355,7 +437,11 @@ pub fn write_dataset(
                     color: &o.color,
                     material: &o.material,
                     rect,
-                    captions: captions(&o.words, &o.color, &o.material),
+                    captions: match &o.room {
+                        Some(room) => captions_in_room(&o.words, &o.color, &o.material, room),
+                        None => captions(&o.words, &o.color, &o.material),
+                    },
+                    room: o.room.as_deref(),
                 };
                 write_json_line(&mut crops_index, &rec, out, "crops.jsonl")?;
                 summary.crops += 1;
@@ -369,6 +455,8 @@ pub fn write_dataset(
                 source,
                 pose,
                 objects,
+                room: camera_room,
+                captions: camera_room.map(room_captions),
             };
             write_json_line(&mut index, &rec, out, "index.jsonl")?;
             summary.frames += 1;
@@ -390,6 +478,7 @@ pub fn write_dataset(
         classes: semantic_classes(),
         hfov_deg: cfg.hfov_deg,
         camera_height: cfg.camera_height,
+        world_version: v2.then_some(2),
     };
     let path = out.join("dataset.json");
     let text = serde_json::to_string_pretty(&meta)

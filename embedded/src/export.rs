@@ -251,7 +251,7 @@ pub fn write_robothor(
 fn create(dir: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         context: format!("creating {}", dir.display()),
-        source,
+        cause: source,
     })
 }
 

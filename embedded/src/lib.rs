@@ -8,6 +8,8 @@
 //! - [`sim`]: the simulator (procedural houses, ray-cast RGB-D-S camera,
 //!   motion with collisions, ground truth for ObjectNav).
 //! - [`splits`]: the deterministic train / val / test episode splits.
+//! - [`variants`]: world version 2's episodes with Pasture-style goal
+//!   variants (appearance, spatial, hidden, uncommon).
 //! - [`export`]: its episodes as Habitat ObjectNav and RoboTHOR challenge
 //!   files (for running it behind those simulators' libraries in tests).
 //! - [`dataset`]: training frames, masks and captioned crops for the
@@ -19,6 +21,7 @@ pub mod dataset;
 pub mod export;
 pub mod sim;
 pub mod splits;
+pub mod variants;
 pub mod views;
 
 pub use sim::{EmbeddedSim, SimConfig};

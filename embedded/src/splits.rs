@@ -1,7 +1,10 @@
 //! The deterministic train / val / test episode splits of the embedded world.
 //!
-//! Each split draws houses from its own seed range (train `0..`, val
-//! `1_000_000..`, test `2_000_000..`), so splits never share a house. Each
+//! Each split draws houses from its own seed range (world version 1: train
+//! `0..`, val `1_000_000..`, test `2_000_000..`; version 2: train
+//! `10_000_000..`, val `11_000_000..`, test `12_000_000..`), so splits and
+//! world versions never share a house. Version 2's episodes and goal
+//! variants are made by [`crate::variants`]. Each
 //! house yields up to [`EPISODES_PER_HOUSE`] episodes with different goal
 //! categories present in it; the start is a free cell of the main
 //! component at least [`MIN_START_DISTANCE`] metres (geodesic) from the
@@ -54,7 +57,7 @@ impl Split {
             .find(|s| s.name() == name)
     }
 
-    /// First house seed of the split.
+    /// First house seed of the split in world version 1.
     pub fn first_seed(self) -> u64 {
         match self {
             Split::Train => 0,
@@ -62,11 +65,26 @@ impl Split {
             Split::Test => 2_000_000,
         }
     }
+
+    /// First house seed of the split in `world_version` (version 2 adds
+    /// 10 000 000 to version 1's seeds).
+    pub fn first_seed_of(self, world_version: u32) -> u64 {
+        match world_version {
+            2 => 10_000_000 + self.first_seed(),
+            _ => self.first_seed(),
+        }
+    }
 }
 
 /// The first `count` episodes of `split` for an agent configured by `cfg`
-/// (houses in seed order, up to [`EPISODES_PER_HOUSE`] each).
+/// (houses in seed order, up to [`EPISODES_PER_HOUSE`] each), of the
+/// world version `cfg` names: plain category goals (version 2's goal
+/// variants: [`crate::variants::generate`]).
 pub fn generate(split: Split, count: usize, cfg: &SimConfig) -> Vec<Episode> {
+    if cfg.world_version == 2 {
+        return crate::variants::generate(split, &[crate::variants::Variant::Category], count, cfg)
+            .unwrap_or_default();
+    }
     let mut out = Vec::with_capacity(count);
     let mut camera = Camera::new(cfg.intrinsics());
     let mut seed = split.first_seed();
@@ -187,6 +205,32 @@ mod tests {
             .iter()
             .all(|e| House::seed_of(&e.scene).unwrap() < 1_000_000));
         assert_eq!(Split::from_name("test"), Some(Split::Test));
+    }
+
+    #[test]
+    fn world_versions_own_disjoint_seed_ranges() {
+        assert_eq!(Split::Test.first_seed_of(1), 2_000_000);
+        assert_eq!(Split::Train.first_seed_of(2), 10_000_000);
+        assert_eq!(Split::Test.first_seed_of(2), 12_000_000);
+        // Uncommon objects start with version 2's val houses: never in its train houses.
+        assert_eq!(
+            Split::Val.first_seed_of(2),
+            crate::sim::house::V2_UNCOMMON_FROM_SEED
+        );
+        let cfg = SimConfig {
+            world_version: 2,
+            ..SimConfig::default()
+        };
+        let eps = generate(Split::Val, 3, &cfg);
+        assert_eq!(eps.len(), 3);
+        for e in &eps {
+            let seed = House::seed_of(&e.scene).unwrap();
+            assert!((11_000_000..12_000_000).contains(&seed), "{seed}");
+            assert_eq!(e.extra["world_version"], 2);
+            assert_eq!(e.extra["variant"], "category");
+            assert!(e.extra.contains_key("target_room"));
+            assert!(!e.extra.contains_key("target_instance"));
+        }
     }
 
     #[test]

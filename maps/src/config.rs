@@ -86,6 +86,10 @@ impl Default for MapConfig {
 /// cells a side, far inside `i32`).
 pub const MAX_EXTENT: f32 = 5000.0;
 
+/// Most cells a side the `max_extent` square may hold (bounds the storage
+/// whatever the cell size).
+pub const MAX_CELLS: i32 = 65_536;
+
 /// Largest absolute world coordinate of a camera the map accepts, metres:
 /// beyond it a pose is nonsense (and cell indices would overflow).
 pub const MAX_COORDINATE: f32 = 1.0e6;
@@ -113,8 +117,8 @@ impl MapConfig {
         check(
             "cell_size",
             c.cell_size,
-            c.cell_size.is_finite() && c.cell_size > 0.0,
-            "must be finite and > 0",
+            c.cell_size.is_finite() && (0.01..=10.0).contains(&c.cell_size),
+            "must be in [0.01, 10] m (cell indices of points within 1e6 m fit i32)",
         )?;
         check(
             "floor_height",
@@ -153,6 +157,12 @@ impl MapConfig {
                 && c.max_extent >= 2.0 * c.max_depth.min(1000.0)
                 && c.max_extent <= MAX_EXTENT,
             "must be finite, at least twice max_depth and at most 5000 m",
+        )?;
+        check(
+            "max_extent",
+            c.max_extent,
+            c.max_extent / c.cell_size <= MAX_CELLS as f32,
+            "must be at most 65536 cells of cell_size a side",
         )?;
         check(
             "target_resolution",
@@ -219,5 +229,23 @@ mod tests {
             ..MapConfig::default()
         };
         assert!(c.validate().is_err());
+        // Cells so small that indices of far points would overflow i32.
+        let c = MapConfig {
+            cell_size: 0.001,
+            ..MapConfig::default()
+        };
+        let e = c.validate().unwrap_err();
+        assert!(e.to_string().contains("[0.01, 10] m"), "{e}");
+        // 5 km at 5 cm cells is 100 000 cells a side: more than any storage may hold.
+        let c = MapConfig {
+            cell_size: 0.05,
+            max_extent: 5000.0,
+            ..MapConfig::default()
+        };
+        let e = c.validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid max_extent: 5000 (must be at most 65536 cells of cell_size a side)"
+        );
     }
 }

@@ -41,6 +41,19 @@ pub enum Error {
         /// The limit ([`crate::config::MAX_COORDINATE`]), metres.
         limit: f32,
     },
+    /// A point or pose given to the map (a mark, a blocked move, a cell) is
+    /// not finite or farther from the origin than any map.
+    #[error("{what} ({x}, {y}) is not a finite point within {limit} m of the origin")]
+    PointOutOfRange {
+        /// What the point is (`"obstacle mark"`, `"blocked-move pose"`, ...).
+        what: &'static str,
+        /// World x, metres.
+        x: f32,
+        /// World y, metres.
+        y: f32,
+        /// The limit ([`crate::config::MAX_COORDINATE`]), metres.
+        limit: f32,
+    },
     /// Integrating the frame would make the map span more than its
     /// configured `max_extent`.
     #[error(

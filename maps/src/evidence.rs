@@ -34,11 +34,22 @@ impl OccupancyMap {
     pub fn evidence_cells(&self) -> impl Iterator<Item = (Cell, GoalEvidence)> + '_ {
         let threshold = self.cfg.goal_threshold;
         let e = self.extent;
+        let holds = move |c: f32| c > 0.0 && c >= threshold;
+        // Blocks without evidence (nearly all) are passed over in one
+        // branch-free test each.
+        const BLOCK: usize = 64;
         self.layers
             .ev_conf
-            .iter()
+            .chunks(BLOCK)
             .enumerate()
-            .filter(move |(_, &c)| c > 0.0 && c >= threshold)
+            .filter(move |(_, block)| block.iter().fold(false, |any, &c| any | holds(c)))
+            .flat_map(move |(b, block)| {
+                block
+                    .iter()
+                    .enumerate()
+                    .map(move |(k, c)| (b * BLOCK + k, c))
+            })
+            .filter(move |(_, &c)| holds(c))
             .map(move |(i, &conf)| {
                 (
                     e.cell(i),

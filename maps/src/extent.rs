@@ -106,15 +106,45 @@ impl Extent {
     }
 }
 
-/// Copies `layer` (laid out by `old`) into a new buffer laid out by `new`
-/// (which must contain `old`), filling new cells with `fill`.
+impl Extent {
+    /// This extent with each side longer than `limit` cut to `limit` cells,
+    /// centred on the inclusive box `lo..=hi` it must keep (at most `limit`
+    /// cells a side).
+    pub(crate) fn clamped(self, lo: Cell, hi: Cell, limit: i32) -> Extent {
+        fn axis(origin: i32, len: i32, lo: i32, hi: i32, limit: i32) -> (i32, i32) {
+            if len <= limit {
+                return (origin, len);
+            }
+            let need = hi - lo + 1;
+            debug_assert!(
+                need <= limit,
+                "box of {need} cells beyond the limit {limit}"
+            );
+            (lo - (limit - need).max(0) / 2, limit.max(need))
+        }
+        let (x, width) = axis(self.origin.x, self.width, lo.x, hi.x, limit);
+        let (y, height) = axis(self.origin.y, self.height, lo.y, hi.y, limit);
+        Extent {
+            origin: Cell::new(x, y),
+            width,
+            height,
+        }
+    }
+}
+
+/// Copies `layer` (laid out by `old`) into a new buffer laid out by `new`,
+/// keeping the cells both hold and filling the others with `fill`.
 pub(crate) fn relayout<T: Copy>(layer: &mut Vec<T>, old: &Extent, new: &Extent, fill: T) {
     let mut out = vec![fill; new.len()];
-    if !old.is_empty() {
-        let w = old.width as usize;
-        for row in 0..old.height {
-            let src = row as usize * w;
-            let dst = new.index_unchecked(Cell::new(old.origin.x, old.origin.y + row));
+    let x0 = old.origin.x.max(new.origin.x);
+    let x1 = (old.origin.x + old.width).min(new.origin.x + new.width);
+    let y0 = old.origin.y.max(new.origin.y);
+    let y1 = (old.origin.y + old.height).min(new.origin.y + new.height);
+    if x0 < x1 {
+        let w = (x1 - x0) as usize;
+        for y in y0..y1 {
+            let src = old.index_unchecked(Cell::new(x0, y));
+            let dst = new.index_unchecked(Cell::new(x0, y));
             out[dst..dst + w].copy_from_slice(&layer[src..src + w]);
         }
     }
@@ -157,5 +187,33 @@ mod tests {
         assert_eq!(new.height, 2);
         relayout(&mut layer, &old, &new, 0);
         assert_eq!(layer, vec![0, 0, 1, 2, 0, 0, 3, 4]);
+    }
+
+    #[test]
+    fn clamping_keeps_the_box_and_relayout_keeps_the_overlap() {
+        // 10 columns proposed, limit 6, the box x in 4..=5 must stay:
+        // 4 columns of slack, 2 on each side: x in 2..8.
+        let proposed = Extent {
+            origin: Cell::new(0, 0),
+            width: 10,
+            height: 2,
+        };
+        let c = proposed.clamped(Cell::new(4, 0), Cell::new(5, 1), 6);
+        assert_eq!(c.origin, Cell::new(2, 0));
+        assert_eq!((c.width, c.height), (6, 2));
+        // A side within the limit is left alone.
+        assert_eq!(
+            proposed.clamped(Cell::new(4, 0), Cell::new(5, 1), 10),
+            proposed
+        );
+        // Re-laying x in 0..4 into x in 2..8 keeps columns 2 and 3.
+        let old = Extent {
+            origin: Cell::new(0, 0),
+            width: 4,
+            height: 2,
+        };
+        let mut layer = vec![1u8, 2, 3, 4, 5, 6, 7, 8];
+        relayout(&mut layer, &old, &c, 0);
+        assert_eq!(layer, vec![3, 4, 0, 0, 0, 0, 7, 8, 0, 0, 0, 0]);
     }
 }

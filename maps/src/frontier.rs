@@ -165,16 +165,28 @@ impl FrontierFinder {
         } else {
             &NEIGHBOURS_4
         };
+        // By storage index: the storage keeps a margin of at least one
+        // cell around the known bounds, so every neighbour is stored.
+        let e = map.extent;
+        let row = e.width as isize;
+        let mut offsets = [0isize; 8];
+        for (o, &(dx, dy)) in offsets.iter_mut().zip(adj) {
+            *o = dx as isize + dy as isize * row;
+        }
+        let offsets = &offsets[..adj.len()];
+        let state = &map.layers.state[..];
+        let inflation = &map.layers.inflation[..];
         for y in lo.y..=hi.y {
-            for x in lo.x..=hi.x {
-                let c = Cell::new(x, y);
-                if map.is_free(c)
-                    && adj
+            let base = e.index_unchecked(Cell::new(lo.x, y));
+            for (k, i) in (base..base + w).enumerate() {
+                if state[i] == CellState::Free
+                    && inflation[i] == 0
+                    && offsets
                         .iter()
-                        .any(|&(dx, dy)| map.state(c.offset(dx, dy)) == CellState::Unknown)
+                        .any(|&o| state[(i as isize + o) as usize] == CellState::Unknown)
                 {
-                    self.mask[(y - lo.y) as usize * w + (x - lo.x) as usize] = 1;
-                    self.cells.push(c);
+                    self.mask[(y - lo.y) as usize * w + k] = 1;
+                    self.cells.push(Cell::new(lo.x + k as i32, y));
                 }
             }
         }
@@ -313,7 +325,7 @@ mod tests {
         for y in 0..5 {
             for x in 0..5 {
                 if (x, y) != (2, 2) {
-                    m.observe_cell(Cell::new(x, y), false);
+                    m.observe_cell(Cell::new(x, y), false).unwrap();
                 }
             }
         }
@@ -325,7 +337,7 @@ mod tests {
                 Cell::new(-1, i),
                 Cell::new(5, i),
             ] {
-                m.observe_cell(c, true);
+                m.observe_cell(c, true).unwrap();
             }
         }
         let mut planner = Planner::new(PlanConfig::default());

@@ -4,11 +4,14 @@
 use nalgebra::Isometry3;
 
 use crate::camera::PinholeCamera;
-use crate::cell::Cell;
+use crate::cell::{floor_all, Cell};
 use crate::error::Error;
 use crate::layers::{FLAG_EVIDENCE, FLAG_FREE, FLAG_HIT, FLAG_RAY_END};
-use crate::line::for_each_cell_before;
-use crate::map::OccupancyMap;
+use crate::map::{OccupancyMap, RowBuffers};
+
+/// Class of a sample with invalid depth (beside `FLAG_FREE`, `FLAG_HIT`
+/// and 0 for points too high or too low).
+const INVALID: u32 = 0x80;
 
 /// What one [`OccupancyMap::integrate`] call did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -98,22 +101,9 @@ impl OccupancyMap {
         );
         let lo = Cell::new(lo.x.min(cam_cell.x), lo.y.min(cam_cell.y));
         let hi = Cell::new(hi.x.max(cam_cell.x), hi.y.max(cam_cell.y));
-        let (klo, khi) = match self.known {
-            Some((a, b)) => (
-                Cell::new(a.x.min(lo.x), a.y.min(lo.y)),
-                Cell::new(b.x.max(hi.x), b.y.max(hi.y)),
-            ),
-            None => (lo, hi),
-        };
-        let cells =
-            (i64::from(khi.x) - i64::from(klo.x)).max(i64::from(khi.y) - i64::from(klo.y)) + 1;
-        let span = cells as f32 * self.cfg.cell_size;
-        if span > self.cfg.max_extent {
+        if let Err(e) = self.check_span(lo, hi) {
             self.scratch = scratch;
-            return Err(Error::ExtentExceeded {
-                span,
-                limit: self.cfg.max_extent,
-            });
+            return Err(e);
         }
         let before = self.extent;
         self.ensure_contains(lo, hi);
@@ -144,6 +134,11 @@ impl OccupancyMap {
     /// Pass 1: back-projects and classifies the sampled pixels into
     /// `scratch.points`; returns the box of their cells (or the camera's
     /// cell twice when there are none).
+    ///
+    /// A sample that lands in the same cell with the same class as the
+    /// sample before it and brings no goal confidence is not stored: marking
+    /// it again would change nothing (neighbouring pixels mostly share a
+    /// cell, so this keeps a few thousand points of 50 000 samples).
     fn project(
         &self,
         depth: &[f32],
@@ -156,74 +151,203 @@ impl OccupancyMap {
         let cfg = &self.cfg;
         let r = world_from_camera.rotation.to_rotation_matrix();
         let m = r.matrix();
+        let (m00, m01, m02) = (m[(0, 0)], m[(0, 1)], m[(0, 2)]);
+        let (m10, m11, m12) = (m[(1, 0)], m[(1, 1)], m[(1, 2)]);
+        let (m20, m21, m22) = (m[(2, 0)], m[(2, 1)], m[(2, 2)]);
         let t = world_from_camera.translation.vector;
         let stride = cfg.stride_for(camera.width);
-        let off = (stride / 2) as u32;
+        let off = stride / 2;
         let inv_fx = 1.0 / camera.fx;
         let inv_fy = 1.0 / camera.fy;
         let inv_cell = 1.0 / cfg.cell_size;
-        scratch.points.clear();
+        let (min_depth, max_depth) = (cfg.min_depth, cfg.max_depth);
+        let (floor_height, tolerance, ceiling) =
+            (cfg.floor_height, cfg.floor_tolerance, cfg.ceiling_cut);
+        let w = camera.width as usize;
+        let h = camera.height as usize;
+        // The optical x of pixel (u, v) at depth d is `columns[k] * d`, the
+        // same product, in the same order, as `(u + 0.5 - cx) / fx * d`.
+        scratch.columns.clear();
+        scratch.columns.extend(
+            (off..w)
+                .step_by(stride)
+                .map(|u| (u as f32 + 0.5 - camera.cx) * inv_fx),
+        );
+        let n = scratch.columns.len();
+        let crate::map::Scratch {
+            columns,
+            points,
+            row,
+            ..
+        } = scratch;
+        let columns = &columns[..];
+        let RowBuffers {
+            depth: row_depth,
+            confidence: row_conf,
+            gx,
+            gy,
+            wz,
+            ix,
+            iy,
+            class: classes,
+            keep,
+        } = row;
+        // Without confidence the row's stays all zero.
+        for b in [
+            &mut *row_depth,
+            &mut *row_conf,
+            &mut *gx,
+            &mut *gy,
+            &mut *wz,
+        ] {
+            b.clear();
+            b.resize(n, 0.0);
+        }
+        for b in [&mut *ix, &mut *iy] {
+            b.clear();
+            b.resize(n, 0);
+        }
+        for b in [&mut *classes, &mut *keep] {
+            b.clear();
+            b.resize(n, 0);
+        }
+        points.clear();
         let mut lo = Cell::new(i32::MAX, i32::MAX);
         let mut hi = Cell::new(i32::MIN, i32::MIN);
-        let w = camera.width as usize;
-        for v in (off..camera.height).step_by(stride) {
+        let (mut invalid, mut floor, mut obstacle) = (0u32, 0u32, 0u32);
+        let mut rows = 0;
+        for v in (off..h).step_by(stride) {
+            rows += 1;
             let ry = (v as f32 + 0.5 - camera.cy) * inv_fy;
-            let row = v as usize * w;
-            for u in (off..camera.width).step_by(stride) {
-                stats.sampled += 1;
-                let idx = row + u as usize;
-                let d = depth[idx];
-                // `!(a && b)` also rejects NaN.
-                if !(d >= cfg.min_depth && d <= cfg.max_depth) {
-                    stats.dropped_invalid += 1;
-                    continue;
+            let image_row = &depth[v * w..(v + 1) * w];
+            if let Some(c) = conf {
+                let c = &c[v * w..(v + 1) * w];
+                for (k, cv) in row_conf.iter_mut().enumerate() {
+                    *cv = c[off + k * stride];
                 }
-                let ox = (u as f32 + 0.5 - camera.cx) * inv_fx * d;
+            }
+            // The sampled depths of the row, then every sample's world point
+            // and cell in straight-line loops the compiler vectorizes (the
+            // same operations in the same order per sample: bit for bit the
+            // values of a per-pixel loop); invalid samples are computed too
+            // and skipped below.
+            if stride == 1 {
+                row_depth.copy_from_slice(&image_row[off..off + n]);
+            } else {
+                for (k, d) in row_depth.iter_mut().enumerate() {
+                    *d = image_row[off + k * stride];
+                }
+            }
+            for ((((gx, gy), wz), &d), &column) in gx
+                .iter_mut()
+                .zip(gy.iter_mut())
+                .zip(wz.iter_mut())
+                .zip(row_depth.iter())
+                .zip(columns)
+            {
+                let ox = column * d;
                 let oy = ry * d;
-                let wx = m[(0, 0)] * ox + m[(0, 1)] * oy + m[(0, 2)] * d + t.x;
-                let wy = m[(1, 0)] * ox + m[(1, 1)] * oy + m[(1, 2)] * d + t.y;
-                let wz = m[(2, 0)] * ox + m[(2, 1)] * oy + m[(2, 2)] * d + t.z;
-                let z = wz - cfg.floor_height;
-                let class = if z.abs() <= cfg.floor_tolerance {
-                    stats.floor_points += 1;
-                    FLAG_FREE
-                } else if z > cfg.floor_tolerance && z <= cfg.ceiling_cut {
-                    stats.obstacle_points += 1;
-                    FLAG_HIT
-                } else {
-                    stats.dropped_height += 1;
-                    continue;
-                };
-                let c = Cell::new(
-                    (wx * inv_cell).floor() as i32,
-                    (wy * inv_cell).floor() as i32,
-                );
+                *gx = (m00 * ox + m01 * oy + m02 * d + t.x) * inv_cell;
+                *gy = (m10 * ox + m11 * oy + m12 * d + t.y) * inv_cell;
+                *wz = m20 * ox + m21 * oy + m22 * d + t.z;
+            }
+            floor_all(ix, gx);
+            floor_all(iy, gy);
+            // Each sample's class: invalid depth, floor, obstacle, or too
+            // high / too low (0).
+            // (Bitwise, branch-free: the loops vectorize.)
+            for ((class, &d), &wz) in classes.iter_mut().zip(row_depth.iter()).zip(wz.iter()) {
+                // Comparisons with NaN are false: NaN depth is invalid.
+                let valid = u32::from((d >= min_depth) & (d <= max_depth));
+                let z = wz - floor_height;
+                let is_floor = z.abs() <= tolerance;
+                let is_obstacle = u32::from((z > tolerance) & (z <= ceiling) & !is_floor);
+                let is_floor = u32::from(is_floor);
+                *class = valid
+                    * (is_floor * u32::from(FLAG_FREE) + is_obstacle * u32::from(FLAG_HIT))
+                    + (1 - valid) * INVALID;
+            }
+            for &class in classes.iter() {
+                invalid += u32::from(class == INVALID);
+                floor += u32::from(class == u32::from(FLAG_FREE));
+                obstacle += u32::from(class == u32::from(FLAG_HIT));
+            }
+            // Which samples become points: floor or obstacle samples, except
+            // one repeating the sample before it (same cell, same class)
+            // without goal confidence: that cell is already marked so.
+            let (classes, wz, ix, iy, row_conf) =
+                (&classes[..n], &wz[..n], &ix[..n], &iy[..n], &row_conf[..n]);
+            let is_point = |class: u32| u32::from(class.wrapping_sub(1) <= 1);
+            if let (Some(m), Some(&class)) = (keep.first_mut(), classes.first()) {
+                *m = is_point(class);
+            }
+            // Each sample after the first against the one before it.
+            for (((((m, (&x, &px)), (&y, &py)), &class), &previous), &cv) in keep[1..]
+                .iter_mut()
+                .zip(ix[1..].iter().zip(&ix[..n - 1]))
+                .zip(iy[1..].iter().zip(&iy[..n - 1]))
+                .zip(&classes[1..])
+                .zip(&classes[..n - 1])
+                .zip(&row_conf[1..])
+            {
+                let same = (x == px) & (y == py) & (class == previous);
+                *m = is_point(class) & u32::from(!same | (cv > 0.0));
+            }
+            let mut push = |k: usize| {
+                let c = Cell::new(ix[k], iy[k]);
                 lo = Cell::new(lo.x.min(c.x), lo.y.min(c.y));
                 hi = Cell::new(hi.x.max(c.x), hi.y.max(c.y));
-                let cv = conf.map_or(0.0, |cf| cf[idx]);
-                scratch.points.push((c, class, wz, cv));
+                // A kept class is FLAG_FREE or FLAG_HIT.
+                points.push((c, classes[k] as u8, wz[k], row_conf[k]));
+            };
+            // Eight flags at a time: most blocks keep nothing.
+            let blocks = keep.chunks_exact(8);
+            let rest = blocks.remainder();
+            for (b, block) in blocks.enumerate() {
+                if block.iter().fold(0, |any, &m| any | m) == 0 {
+                    continue;
+                }
+                for (j, &m) in block.iter().enumerate() {
+                    if m != 0 {
+                        push(b * 8 + j);
+                    }
+                }
+            }
+            let done = n - rest.len();
+            for (j, &m) in rest.iter().enumerate() {
+                if m != 0 {
+                    push(done + j);
+                }
             }
         }
-        if scratch.points.is_empty() {
+        let (invalid, floor, obstacle) = (invalid as usize, floor as usize, obstacle as usize);
+        stats.sampled += rows * n;
+        stats.dropped_invalid += invalid;
+        stats.floor_points += floor;
+        stats.obstacle_points += obstacle;
+        stats.dropped_height += rows * n - invalid - floor - obstacle;
+        if points.is_empty() {
             let c = self.cell_of(nalgebra::Point2::new(t.x, t.y));
             return (c, c);
         }
         (lo, hi)
     }
 
-    /// Sets this frame's flags on the storage index of `c`, recording the
-    /// first touch; returns the index and the flags before this call.
+    /// Sets this frame's flags on storage index `i`, recording the first
+    /// touch; returns the flags before this call.
     #[inline]
-    fn touch(&mut self, c: Cell, flag: u8, touched: &mut Vec<u32>) -> (usize, u8) {
-        let i = self.extent.index_unchecked(c);
-        if self.layers.stamp[i] != self.frame {
-            self.layers.stamp[i] = self.frame;
-            self.layers.flags[i] = 0;
+    fn touch(&mut self, i: usize, flag: u8, touched: &mut Vec<u32>) -> u8 {
+        let frame = self.frame;
+        let stamp = &mut self.layers.stamp[i];
+        let flags = &mut self.layers.flags[i];
+        if *stamp != frame {
+            *stamp = frame;
+            *flags = 0;
             touched.push(i as u32);
         }
-        let before = self.layers.flags[i];
-        self.layers.flags[i] = before | flag;
-        (i, before)
+        let before = *flags;
+        *flags = before | flag;
+        before
     }
 
     /// Pass 2: flags point cells, collects unique ray ends, records evidence.
@@ -231,9 +355,11 @@ impl OccupancyMap {
         scratch.touched.clear();
         scratch.ray_ends.clear();
         let threshold = self.cfg.goal_threshold;
+        let e = self.extent;
         for k in 0..scratch.points.len() {
             let (c, class, z, conf) = scratch.points[k];
-            let (i, before) = self.touch(c, class | FLAG_RAY_END, &mut scratch.touched);
+            let i = e.index_unchecked(c);
+            let before = self.touch(i, class | FLAG_RAY_END, &mut scratch.touched);
             if before & FLAG_RAY_END == 0 {
                 scratch.ray_ends.push(c);
             }
@@ -251,14 +377,36 @@ impl OccupancyMap {
     }
 
     /// Pass 3: frees the cells from the camera cell up to (not including)
-    /// each unique end cell.
+    /// each unique end cell: the cells of [`crate::for_each_cell_before`],
+    /// walked by storage index.
     fn clear_rays(&mut self, cam: Cell, scratch: &mut crate::map::Scratch) {
         let ends = std::mem::take(&mut scratch.ray_ends);
         let mut touched = std::mem::take(&mut scratch.touched);
+        let e = self.extent;
+        let row = e.width as isize;
+        let start = e.index_unchecked(cam) as isize;
         for &end in &ends {
-            for_each_cell_before(cam, end, |c| {
-                self.touch(c, FLAG_FREE, &mut touched);
-            });
+            let dx = (end.x - cam.x).abs();
+            let dy = -(end.y - cam.y).abs();
+            let (sx, step_x) = if cam.x < end.x { (1, 1) } else { (-1, -1) };
+            let (sy, step_y) = if cam.y < end.y { (1, row) } else { (-1, -row) };
+            let mut err = dx + dy;
+            let (mut x, mut y) = (cam.x, cam.y);
+            let mut i = start;
+            while (x, y) != (end.x, end.y) {
+                self.touch(i as usize, FLAG_FREE, &mut touched);
+                let e2 = 2 * err;
+                if e2 >= dy {
+                    err += dy;
+                    x += sx;
+                    i += step_x;
+                }
+                if e2 <= dx {
+                    err += dx;
+                    y += sy;
+                    i += step_y;
+                }
+            }
         }
         scratch.ray_ends = ends;
         scratch.touched = touched;
@@ -410,12 +558,12 @@ mod tests {
     fn obstacles_are_sticky_until_cleared_by_ratio() {
         let mut m = map();
         let c = Cell::new(3, 3);
-        m.observe_cell(c, true);
+        m.observe_cell(c, true).unwrap();
         for _ in 0..3 {
-            m.observe_cell(c, false);
+            m.observe_cell(c, false).unwrap();
             assert_eq!(m.state(c), CellState::Occupied);
         }
-        m.observe_cell(c, false); // misses 4 = 4 * hits: cleared
+        m.observe_cell(c, false).unwrap(); // misses 4 = 4 * hits: cleared
         assert_eq!(m.state(c), CellState::Free);
         assert_eq!(m.last_changed(), &[c]);
         assert!(
@@ -429,9 +577,9 @@ mod tests {
         let mut m = map();
         let p = Point2::new(0.3, 0.3); // cell (2, 2)
         for _ in 0..30 {
-            m.mark_free(p);
+            m.mark_free(p).unwrap();
         }
-        m.mark_obstacle(p);
+        m.mark_obstacle(p).unwrap();
         assert_eq!(m.state(Cell::new(2, 2)), CellState::Occupied);
         // clear_ratio 4, persistence 60: hits = (30 + 60) / 4 + 1 = 23.
         assert_eq!(m.counts(Cell::new(2, 2)), (23, 30));
@@ -441,14 +589,14 @@ mod tests {
     fn collision_mark_outlasts_its_persistence_in_free_views_then_clears() {
         let mut m = map();
         let p = Point2::new(0.3, 0.3); // cell (2, 2)
-        m.mark_obstacle(p);
+        m.mark_obstacle(p).unwrap();
         // hits = 60 / 4 + 1 = 16: occupied while misses < 16 * 4 = 64.
         assert_eq!(m.counts(Cell::new(2, 2)), (16, 0));
         for _ in 0..63 {
-            m.mark_free(p);
+            m.mark_free(p).unwrap();
         }
         assert_eq!(m.state(Cell::new(2, 2)), CellState::Occupied);
-        m.mark_free(p);
+        m.mark_free(p).unwrap();
         assert_eq!(m.state(Cell::new(2, 2)), CellState::Free);
     }
 
@@ -457,13 +605,13 @@ mod tests {
         let mut m = map();
         // Facing +y from (0.06, 0.06): 0.305 m ahead is (0.06, 0.365), cell (0, 2).
         let pose = Pose2::new(0.06, 0.06, std::f32::consts::FRAC_PI_2);
-        assert_eq!(m.mark_blocked_move(&pose, 0.305), 1);
+        assert_eq!(m.mark_blocked_move(&pose, 0.305).unwrap(), 1);
         assert_eq!(m.state(Cell::new(0, 2)), CellState::Occupied);
         assert_eq!(m.state(Cell::new(-1, 2)), CellState::Unknown);
         assert_eq!(m.state(Cell::new(1, 2)), CellState::Unknown);
         // Blocked again at the same spot: one cell to either side too
         // (left of +y is -x).
-        assert_eq!(m.mark_blocked_move(&pose, 0.305), 3);
+        assert_eq!(m.mark_blocked_move(&pose, 0.305).unwrap(), 3);
         for x in -1..=1 {
             assert_eq!(
                 m.state(Cell::new(x, 2)),
@@ -479,7 +627,7 @@ mod tests {
     fn inflation_grows_by_expected_cells() {
         // Default radius 0.18 m = 1.44 cells: the 8 neighbours (diagonal 1.41).
         let mut m = map();
-        m.observe_cell(Cell::new(0, 0), true);
+        m.observe_cell(Cell::new(0, 0), true).unwrap();
         let mut n = 0;
         for y in -3..=3 {
             for x in -3..=3 {
@@ -496,7 +644,7 @@ mod tests {
             ..MapConfig::default()
         };
         let mut m = OccupancyMap::new(cfg).unwrap();
-        m.observe_cell(Cell::new(0, 0), true);
+        m.observe_cell(Cell::new(0, 0), true).unwrap();
         assert!(m.is_inflated(Cell::new(1, 0)) && m.is_inflated(Cell::new(0, -1)));
         assert!(!m.is_inflated(Cell::new(1, 1)));
         // Proximity: 1 at the obstacle, less further out, 0 at 3 cells.
@@ -509,10 +657,10 @@ mod tests {
     #[test]
     fn growth_keeps_earlier_cells() {
         let mut m = map();
-        m.observe_cell(Cell::new(0, 0), true);
-        m.observe_cell(Cell::new(1, 0), false);
+        m.observe_cell(Cell::new(0, 0), true).unwrap();
+        m.observe_cell(Cell::new(1, 0), false).unwrap();
         let before = m.extent();
-        m.observe_cell(Cell::new(-400, 250), false);
+        m.observe_cell(Cell::new(-400, 250), false).unwrap();
         assert_ne!(before, m.extent());
         assert_eq!(m.state(Cell::new(0, 0)), CellState::Occupied);
         assert_eq!(m.state(Cell::new(1, 0)), CellState::Free);

@@ -10,6 +10,8 @@
 //!   costs) and A* paths with `petgraph::algo::astar` over the implicit
 //!   [`GridGraph`].
 //! - [`follow_path`] / [`turn_toward`]: discrete motions along a path.
+//! - [`ValueMap`]: VLFM's value map beside the occupancy grid (view scores
+//!   spread over the view cone, fused by confidence).
 //! - [`DeadReckoning`] and [`FailedActionTest`]: pose from the agent's own actions.
 //!
 //! Frames: world REP-103 (x forward, y left, z up, floor at z = 0 by
@@ -67,10 +69,11 @@ mod line;
 mod map;
 mod plan;
 mod pose;
+mod value;
 
 pub use camera::{body_from_optical, world_from_camera, PinholeCamera};
 pub use cell::{Cell, NEIGHBOURS_4, NEIGHBOURS_8};
-pub use config::{MapConfig, MAX_COORDINATE, MAX_EXTENT};
+pub use config::{MapConfig, MAX_CELLS, MAX_COORDINATE, MAX_EXTENT};
 pub use dead_reckoning::{DeadReckoning, FailedActionTest};
 pub use error::Error;
 pub use evidence::GoalEvidence;
@@ -86,3 +89,4 @@ pub use line::for_each_cell_before;
 pub use map::OccupancyMap;
 pub use plan::{astar_path, Path, Planner};
 pub use pose::{wrap_angle, Pose2};
+pub use value::{CellValue, ValueMap, ValueStats};

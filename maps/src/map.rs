@@ -5,7 +5,7 @@
 
 use nalgebra::Point2;
 
-use crate::cell::Cell;
+use crate::cell::{floor_i32, Cell};
 use crate::config::MapConfig;
 use crate::error::Error;
 use crate::extent::Extent;
@@ -21,6 +21,34 @@ pub(crate) struct Scratch {
     pub(crate) ray_ends: Vec<Cell>,
     /// Storage indices touched this frame.
     pub(crate) touched: Vec<u32>,
+    /// `(u + 0.5 - cx) / fx` of each sampled image column.
+    pub(crate) columns: Vec<f32>,
+    /// Per-sample values of the image row being projected.
+    pub(crate) row: RowBuffers,
+}
+
+/// Per-sample values of one image row during projection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowBuffers {
+    /// Depth of each sampled pixel, metres.
+    pub(crate) depth: Vec<f32>,
+    /// Goal confidence of each sampled pixel (0 without confidence).
+    pub(crate) confidence: Vec<f32>,
+    /// World x of each sample's point, in cells (not yet floored).
+    pub(crate) gx: Vec<f32>,
+    /// World y, in cells.
+    pub(crate) gy: Vec<f32>,
+    /// World z, metres.
+    pub(crate) wz: Vec<f32>,
+    /// Cell x of each sample.
+    pub(crate) ix: Vec<i32>,
+    /// Cell y of each sample.
+    pub(crate) iy: Vec<i32>,
+    /// Class of each sample: `FLAG_FREE`, `FLAG_HIT`, 0 (dropped by
+    /// height) or invalid depth.
+    pub(crate) class: Vec<u32>,
+    /// 1 where the sample becomes a point, else 0.
+    pub(crate) keep: Vec<u32>,
 }
 
 /// The occupancy map (world frame REP-103, floor at `MapConfig::floor_height`).
@@ -42,6 +70,8 @@ pub struct OccupancyMap {
     pub(crate) inflation_kernel: Vec<(i32, i32)>,
     pub(crate) proximity_kernel: Vec<(i32, i32, u16)>,
     pub(crate) kernel_margin: i32,
+    /// Most cells a side the observed area may span (`max_extent`).
+    pub(crate) max_cells: i32,
     pub(crate) changed: Vec<Cell>,
     pub(crate) scratch: Scratch,
 }
@@ -77,8 +107,17 @@ impl OccupancyMap {
                 }
             }
         }
+        // The largest n with n * cell_size <= max_extent, as `check_span` compares.
+        let mut max_cells = (cfg.max_extent / cfg.cell_size).floor() as i32;
+        while (max_cells + 1) as f32 * cfg.cell_size <= cfg.max_extent {
+            max_cells += 1;
+        }
+        while max_cells > 0 && max_cells as f32 * cfg.cell_size > cfg.max_extent {
+            max_cells -= 1;
+        }
         Ok(OccupancyMap {
             kernel_margin: ri.max(rp) + 1,
+            max_cells,
             cfg,
             extent: Extent::EMPTY,
             layers: Layers::default(),
@@ -106,6 +145,15 @@ impl OccupancyMap {
         self.extent
     }
 
+    /// Most cells a side the storage ever holds: the `max_extent` square
+    /// plus the kernel margin and one growth chunk on each side. Whatever it
+    /// is given, the map refuses input that would make the observed area
+    /// span more than `max_extent` ([`Error::ExtentExceeded`]) and never
+    /// grows its storage beyond this.
+    pub fn storage_limit(&self) -> i32 {
+        self.max_cells + 2 * (self.kernel_margin + MIN_CHUNK)
+    }
+
     /// Inclusive box of every cell ever observed, `None` before the first frame.
     pub fn known_bounds(&self) -> Option<(Cell, Cell)> {
         self.known
@@ -125,8 +173,8 @@ impl OccupancyMap {
     #[inline]
     pub fn cell_of(&self, p: Point2<f32>) -> Cell {
         Cell::new(
-            (p.x / self.cfg.cell_size).floor() as i32,
-            (p.y / self.cfg.cell_size).floor() as i32,
+            floor_i32(p.x / self.cfg.cell_size),
+            floor_i32(p.y / self.cfg.cell_size),
         )
     }
 
@@ -220,9 +268,19 @@ impl OccupancyMap {
     /// free views: the cell becomes occupied whatever its miss count, and
     /// stays so for `collision_persistence` more free frames (its hits are
     /// raised to just above `(misses + collision_persistence) / clear_ratio`).
-    pub fn mark_obstacle(&mut self, p: Point2<f32>) {
-        let c = self.cell_of(p);
-        self.observe_cell(c, true);
+    ///
+    /// A point that is not finite, lies beyond [`crate::MAX_COORDINATE`] or
+    /// would make the map span more than `max_extent` is refused and changes nothing.
+    pub fn mark_obstacle(&mut self, p: Point2<f32>) -> Result<(), Error> {
+        let c = self.checked_cell("obstacle mark", p)?;
+        self.check_span(c, c)?;
+        self.mark_obstacle_cell(c);
+        Ok(())
+    }
+
+    /// [`OccupancyMap::mark_obstacle`] of a checked cell.
+    fn mark_obstacle_cell(&mut self, c: Cell) {
+        self.observe_checked(c, true);
         if let Some(i) = self.extent.index(c) {
             let ratio = self.cfg.clear_ratio.max(1);
             let misses = self.layers.misses[i].saturating_add(self.cfg.collision_persistence);
@@ -240,32 +298,120 @@ impl OccupancyMap {
     /// again where the map already holds an obstacle, the way around passed
     /// too close, so the cells one to either side are marked too, across
     /// the agent's width. Returns the cells marked.
-    pub fn mark_blocked_move(&mut self, pose: &Pose2, reach: f32) -> usize {
+    ///
+    /// A pose (or reach) that is not finite, or marks beyond
+    /// [`crate::MAX_COORDINATE`] or `max_extent`, are refused and change nothing.
+    pub fn mark_blocked_move(&mut self, pose: &Pose2, reach: f32) -> Result<usize, Error> {
+        if ![pose.x, pose.y, pose.yaw, reach]
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(Error::PointOutOfRange {
+                what: "blocked-move pose",
+                x: pose.x,
+                y: pose.y,
+                limit: crate::config::MAX_COORDINATE,
+            });
+        }
         let (c, s) = (pose.yaw.cos(), pose.yaw.sin());
         let ahead = Point2::new(pose.x + reach * c, pose.y + reach * s);
-        let again = self.state(self.cell_of(ahead)) == CellState::Occupied;
-        self.mark_obstacle(ahead);
-        if !again {
-            return 1;
-        }
         let cs = self.cfg.cell_size;
-        for side in [-cs, cs] {
-            self.mark_obstacle(Point2::new(ahead.x - side * s, ahead.y + side * c));
+        let sides = [-cs, cs].map(|side| Point2::new(ahead.x - side * s, ahead.y + side * c));
+        let ahead_cell = self.checked_cell("blocked-move mark", ahead)?;
+        let side_cells = [
+            self.checked_cell("blocked-move mark", sides[0])?,
+            self.checked_cell("blocked-move mark", sides[1])?,
+        ];
+        let again = self.state(ahead_cell) == CellState::Occupied;
+        let cells: &[Cell] = if again {
+            &[ahead_cell, side_cells[0], side_cells[1]]
+        } else {
+            &[ahead_cell]
+        };
+        let lo = cells
+            .iter()
+            .fold(ahead_cell, |a, c| Cell::new(a.x.min(c.x), a.y.min(c.y)));
+        let hi = cells
+            .iter()
+            .fold(ahead_cell, |a, c| Cell::new(a.x.max(c.x), a.y.max(c.y)));
+        self.check_span(lo, hi)?;
+        for &c in cells {
+            self.mark_obstacle_cell(c);
         }
-        3
+        Ok(cells.len())
     }
 
     /// Records free space at world point `p` (metres), e.g. the floor under
     /// the agent that the camera cannot see; counts as one free frame.
-    pub fn mark_free(&mut self, p: Point2<f32>) {
-        let c = self.cell_of(p);
-        self.observe_cell(c, false);
+    /// Refused like [`OccupancyMap::mark_obstacle`].
+    pub fn mark_free(&mut self, p: Point2<f32>) -> Result<(), Error> {
+        let c = self.checked_cell("free mark", p)?;
+        self.check_span(c, c)?;
+        self.observe_checked(c, false);
+        Ok(())
     }
 
     /// Counts one obstacle frame (`occupied`) or one free frame for cell `c`
     /// and updates its state; [`OccupancyMap::last_changed`] then lists `c`
-    /// if its state changed.
-    pub fn observe_cell(&mut self, c: Cell, occupied: bool) {
+    /// if its state changed. A cell beyond [`crate::MAX_COORDINATE`] or one
+    /// that would make the map span more than `max_extent` is refused and
+    /// changes nothing.
+    pub fn observe_cell(&mut self, c: Cell, occupied: bool) -> Result<(), Error> {
+        let cs = f64::from(self.cfg.cell_size);
+        let limit = f64::from(crate::config::MAX_COORDINATE);
+        let (x, y) = (f64::from(c.x) * cs, f64::from(c.y) * cs);
+        if x.abs() > limit || y.abs() > limit {
+            return Err(Error::PointOutOfRange {
+                what: "cell",
+                x: x as f32,
+                y: y as f32,
+                limit: crate::config::MAX_COORDINATE,
+            });
+        }
+        self.check_span(c, c)?;
+        self.observe_checked(c, occupied);
+        Ok(())
+    }
+
+    /// The cell of world point `p`, or an error naming `what` when `p` is
+    /// not finite or lies beyond [`crate::MAX_COORDINATE`].
+    fn checked_cell(&self, what: &'static str, p: Point2<f32>) -> Result<Cell, Error> {
+        let limit = crate::config::MAX_COORDINATE;
+        if !(p.x.abs() <= limit && p.y.abs() <= limit) {
+            return Err(Error::PointOutOfRange {
+                what,
+                x: p.x,
+                y: p.y,
+                limit,
+            });
+        }
+        Ok(self.cell_of(p))
+    }
+
+    /// Refuses the box `lo..=hi` when the observed area and it together
+    /// would span more than `max_extent`.
+    pub(crate) fn check_span(&self, lo: Cell, hi: Cell) -> Result<(), Error> {
+        let (klo, khi) = match self.known {
+            Some((a, b)) => (
+                Cell::new(a.x.min(lo.x), a.y.min(lo.y)),
+                Cell::new(b.x.max(hi.x), b.y.max(hi.y)),
+            ),
+            None => (lo, hi),
+        };
+        let cells =
+            (i64::from(khi.x) - i64::from(klo.x)).max(i64::from(khi.y) - i64::from(klo.y)) + 1;
+        let span = cells as f32 * self.cfg.cell_size;
+        if span > self.cfg.max_extent {
+            return Err(Error::ExtentExceeded {
+                span,
+                limit: self.cfg.max_extent,
+            });
+        }
+        Ok(())
+    }
+
+    /// [`OccupancyMap::observe_cell`] of a cell already checked.
+    fn observe_checked(&mut self, c: Cell, occupied: bool) {
         self.changed.clear();
         self.ensure_contains(c, c);
         self.note_known(c, c);
@@ -279,15 +425,29 @@ impl OccupancyMap {
     }
 
     /// Grows storage so that the inclusive box `lo..=hi`, plus the kernel
-    /// margin, is stored. Existing cells keep their contents.
+    /// margin, is stored. Existing cells keep their contents. The box and
+    /// the known area together must have passed [`OccupancyMap::check_span`]:
+    /// then the storage stays within [`OccupancyMap::storage_limit`].
     pub(crate) fn ensure_contains(&mut self, lo: Cell, hi: Cell) {
         let m = self.kernel_margin;
-        let lo = lo.offset(-m, -m);
-        let hi = hi.offset(m, m);
-        if self.extent.contains(lo) && self.extent.contains(hi) {
+        let (blo, bhi) = (lo.offset(-m, -m), hi.offset(m, m));
+        if self.extent.contains(blo) && self.extent.contains(bhi) {
             return;
         }
-        let new = self.extent.grown_to_include(lo, hi, MIN_CHUNK);
+        // Everything not at its default lies within the known area plus
+        // the margin, so the storage may drop whatever lies beyond that.
+        let (klo, khi) = match self.known {
+            Some((a, b)) => (
+                Cell::new(a.x.min(lo.x), a.y.min(lo.y)),
+                Cell::new(b.x.max(hi.x), b.y.max(hi.y)),
+            ),
+            None => (lo, hi),
+        };
+        let new = self.extent.grown_to_include(blo, bhi, MIN_CHUNK).clamped(
+            klo.offset(-m, -m),
+            khi.offset(m, m),
+            self.storage_limit(),
+        );
         tracing::debug!(
             old = ?self.extent,
             new = ?new,

@@ -67,7 +67,8 @@ pub struct Planner {
     dist: Vec<f32>,
     /// Memoised cost per metre of each cell (NaN: not yet read, INF: blocked).
     cell_cost: Vec<f32>,
-    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    /// Dijkstra queue: `cost bits << 32 | storage index`, smallest first.
+    heap: BinaryHeap<Reverse<u64>>,
     start: Option<Cell>,
     reachable: usize,
     escape: bool,
@@ -134,18 +135,11 @@ impl Planner {
         let w = e.width as isize;
         let cs = map.cell_size();
         let diag = std::f32::consts::SQRT_2 * cs;
-        // (index offset, dx index offset, dy index offset, length); edge steps
-        // have no side cells to check (offset 0 = the cell itself).
-        let steps: [(isize, isize, isize, f32); 8] = [
-            (1, 0, 0, cs),
-            (-1, 0, 0, cs),
-            (w, 0, 0, cs),
-            (-w, 0, 0, cs),
-            (1 + w, 1, w, diag),
-            (1 - w, 1, -w, diag),
-            (-1 + w, -1, w, diag),
-            (-1 - w, -1, -w, diag),
-        ];
+        // Edge steps (index offsets), then diagonal steps: (offset, the two
+        // edge steps it squeezes between, as indices into `edges`).
+        let edges: [isize; 4] = [1, -1, w, -w];
+        let diagonals: [(isize, usize, usize); 4] =
+            [(1 + w, 0, 2), (1 - w, 0, 3), (-1 + w, 1, 2), (-1 - w, 1, 3)];
         let dist = &mut self.dist;
         let memo = &mut self.cell_cost;
         let heap = &mut self.heap;
@@ -158,39 +152,49 @@ impl Planner {
             memo[j] = c;
             c
         };
-        heap.push(Reverse((0f32.to_bits(), s as u32)));
-        // Non-negative f32 order like their bit patterns, so the heap keys are u32.
-        while let Some(Reverse((bits, i))) = heap.pop() {
-            let d = f32::from_bits(bits);
-            let i = i as usize;
+        // Non-negative f32 order like their bit patterns, so a key packs
+        // the cost above the index and orders as the pair (cost, index).
+        let key = |d: f32, i: usize| (u64::from(d.to_bits()) << 32) | i as u64;
+        heap.push(Reverse(key(0.0, s)));
+        let mut reachable = self.reachable;
+        while let Some(Reverse(k)) = heap.pop() {
+            let d = f32::from_bits((k >> 32) as u32);
+            let i = (k & 0xFFFF_FFFF) as usize;
             if d > dist[i] {
                 continue;
             }
             let ci = cost(i);
-            for &(off, sx, sy, len) in &steps {
-                // Every enterable cell is strictly inside the storage, so
-                // its 8 neighbours are stored.
-                let j = (i as isize + off) as usize;
-                let cj = cost(j);
-                if !cj.is_finite() {
-                    continue;
-                }
-                if sx != 0
-                    && (!cost((i as isize + sx) as usize).is_finite()
-                        || !cost((i as isize + sy) as usize).is_finite())
-                {
-                    continue;
-                }
+            let mut relax = |j: usize, cj: f32, len: f32| {
                 let nd = d + len * 0.5 * (ci + cj);
                 if nd < dist[j] {
                     if !dist[j].is_finite() {
-                        self.reachable += 1;
+                        reachable += 1;
                     }
                     dist[j] = nd;
-                    heap.push(Reverse((nd.to_bits(), j as u32)));
+                    heap.push(Reverse(key(nd, j)));
+                }
+            };
+            // Every enterable cell is strictly inside the storage, so its 8
+            // neighbours are stored. Edge steps first, then diagonals, each
+            // needing both cells it squeezes between (no corner cutting).
+            let mut open = [false; 4];
+            for (k, &off) in edges.iter().enumerate() {
+                let j = (i as isize + off) as usize;
+                let cj = cost(j);
+                if cj.is_finite() {
+                    open[k] = true;
+                    relax(j, cj, cs);
+                }
+            }
+            for &(off, a, b) in &diagonals {
+                let j = (i as isize + off) as usize;
+                let cj = cost(j);
+                if cj.is_finite() && open[a] && open[b] {
+                    relax(j, cj, diag);
                 }
             }
         }
+        self.reachable = reachable;
     }
 
     /// Path cost from the start to `c`, `None` when unreachable (or no field).
@@ -269,8 +273,8 @@ mod tests {
             for (x, ch) in row.chars().enumerate() {
                 let c = Cell::new(x as i32, y as i32);
                 match ch {
-                    '.' => m.observe_cell(c, false),
-                    '#' => m.observe_cell(c, true),
+                    '.' => m.observe_cell(c, false).unwrap(),
+                    '#' => m.observe_cell(c, true).unwrap(),
                     _ => {}
                 }
             }

@@ -1,6 +1,9 @@
 //! Protocol v1 benchmarks: encode + decode of a 224x224 RGB-D-S observation,
-//! and a reset + step round trip against the test corridor backend over tcp
-//! loopback and inproc. Run with `cargo bench -p sim_bridge --bench protocol`.
+//! a reset + step round trip against the test corridor backend over tcp
+//! loopback and inproc, and the throughput of RGB-D observations (224 x 224
+//! and 672 x 672) over inproc, ipc and tcp against a plain copy of the same
+//! bytes (the physical limit on one machine). Run with
+//! `cargo bench -p sim_bridge --bench protocol`.
 
 #[allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 #[path = "../tests/common/corridor.rs"]
@@ -76,11 +79,86 @@ fn round_trips(c: &mut Criterion) {
     round_trip(c, "inproc", "inproc://bench");
 }
 
+/// Bytes of one RGB-D observation's frames (RGB u8 x 3, depth f32).
+fn rgbd_bytes(side: u32) -> u64 {
+    side as u64 * side as u64 * (3 + 4)
+}
+
+/// One step (an RGB-D observation, no semantic part) per iteration over
+/// `bind`, and a copy of the same bytes, reported as bytes per second.
+fn throughput_over(c: &mut Criterion, side: u32, name: &str, bind: &str) {
+    let ctx = zmq::Context::new();
+    let backend = Box::new(corridor::Corridor::new(side, side, false));
+    let server = Server::bind(&ctx, bind, backend)
+        .expect("bench endpoint binds")
+        .with_poll_interval(Duration::from_millis(20));
+    let endpoint = server.endpoint().to_owned();
+    let stop = server.stop_flag();
+    let thread = std::thread::spawn(move || {
+        let mut server = server;
+        server.serve()
+    });
+    let mut client =
+        Client::connect(&ctx, ClientConfig::new(endpoint)).expect("bench client connects");
+    let mut obs = Observation::default();
+    client
+        .reset_into("corridor-0", &mut obs)
+        .expect("reset succeeds");
+    let mut group = c.benchmark_group(format!("rgbd_{side}x{side}"));
+    group.throughput(Throughput::Bytes(rgbd_bytes(side)));
+    // Each iteration moves one observation: a step, or a reset (the same
+    // observation) when the corridor's episode has used its step budget.
+    let mut steps = 0;
+    group.bench_function(format!("step_{name}"), |b| {
+        b.iter(|| {
+            steps += 1;
+            if steps == corridor::MAX_STEPS {
+                steps = 0;
+                client.reset_into("corridor-0", &mut obs)
+            } else {
+                client.step_into(Action::RotateLeft, &mut obs)
+            }
+            .expect("the corridor answers");
+        })
+    });
+    group.finish();
+    stop.store(true, Ordering::Relaxed);
+    let _ = thread.join();
+}
+
+/// The physical limit: copying an observation's bytes once, as a peer in
+/// the same process would at best.
+fn memcpy(c: &mut Criterion, side: u32) {
+    let n = rgbd_bytes(side) as usize;
+    let src = vec![7u8; n];
+    let mut dst = vec![0u8; n];
+    let mut group = c.benchmark_group(format!("rgbd_{side}x{side}"));
+    group.throughput(Throughput::Bytes(n as u64));
+    group.bench_function("memcpy", |b| {
+        b.iter(|| {
+            dst.copy_from_slice(black_box(&src));
+            black_box(&dst);
+        })
+    });
+    group.finish();
+}
+
+fn throughputs(c: &mut Criterion) {
+    let ipc_dir = tempfile::tempdir().expect("a temporary folder for the ipc endpoint");
+    for side in [224, 672] {
+        memcpy(c, side);
+        throughput_over(c, side, "inproc", &format!("inproc://throughput-{side}"));
+        let ipc = format!("ipc://{}/bench-{side}", ipc_dir.path().display());
+        throughput_over(c, side, "ipc", &ipc);
+        throughput_over(c, side, "tcp", "tcp://127.0.0.1:*");
+    }
+}
+
 /// The criterion group (the macro's generated items carry no docs).
 #[allow(missing_docs, unreachable_pub)]
 mod group {
-    use super::{encode_decode, round_trips};
-    criterion::criterion_group!(benches, encode_decode, round_trips);
+    use super::{encode_decode, round_trips, throughputs};
+    criterion::criterion_group!(benches, encode_decode, round_trips, throughputs);
 }
 
 criterion_main!(group::benches);

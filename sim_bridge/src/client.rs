@@ -382,7 +382,7 @@ fn open_socket(ctx: &zmq::Context, cfg: &ClientConfig) -> Result<zmq::Socket, Er
         .map_err(|source| Error::Endpoint {
             action: "connect",
             endpoint: cfg.endpoint.clone(),
-            source,
+            cause: source,
         })?;
     Ok(socket)
 }

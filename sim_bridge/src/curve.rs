@@ -50,7 +50,10 @@ fn z85(key: &Key) -> String {
 
 fn io(action: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
     let context = format!("{action} {}", path.display());
-    move |source| Error::Io { context, source }
+    move |source| Error::Io {
+        context,
+        cause: source,
+    }
 }
 
 impl Certificate {
@@ -257,7 +260,7 @@ impl Authenticator {
             .map_err(|source| Error::Endpoint {
                 action: "bind",
                 endpoint: ZAP_ENDPOINT.into(),
-                source,
+                cause: source,
             })?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
@@ -281,7 +284,7 @@ impl Authenticator {
             })
             .map_err(|source| Error::Io {
                 context: "starting the ZAP handler thread".into(),
-                source,
+                cause: source,
             })?;
         Ok(Authenticator {
             stop,

@@ -79,24 +79,24 @@ pub enum Error {
     #[error("episode data: {0}")]
     Episodes(String),
     /// A ZeroMQ socket could not bind or connect to an endpoint.
-    #[error("cannot {action} {endpoint}: {source}")]
+    #[error("cannot {action} {endpoint}: {cause}")]
     Endpoint {
         /// `"bind"` or `"connect"`.
         action: &'static str,
         /// The endpoint, e.g. `tcp://127.0.0.1:5555`.
         endpoint: String,
         /// The ZeroMQ error.
-        source: zmq::Error,
+        cause: zmq::Error,
     },
     /// A ZeroMQ call failed.
     #[error("zeromq: {0}")]
     Zmq(#[from] zmq::Error),
     /// File I/O failed.
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Io {
         /// What was being done, with the path.
         context: String,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }

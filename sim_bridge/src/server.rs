@@ -27,6 +27,16 @@ use crate::{Backend, Error};
 /// Most parts kept per received message; further parts are counted and dropped.
 const MAX_KEPT_PARTS: usize = 8;
 
+/// Largest request accepted, bytes: requests are one small JSON header (the
+/// largest, a `geodesic_distance` with 65 536 targets, is about 4 MB). A
+/// larger message is dropped by ZeroMQ before it is read (`ZMQ_MAXMSGSIZE`;
+/// the peer is disconnected), so hostile traffic cannot grow the server.
+pub const MAX_REQUEST_BYTES: i64 = 16 << 20;
+
+/// A received part larger than this is released after its request, instead
+/// of being kept for reuse until the next one.
+const KEEP_PART_BYTES: usize = 64 << 10;
+
 /// How long a closing socket may keep trying to deliver its last reply.
 const LINGER_MS: i32 = 1000;
 
@@ -201,13 +211,14 @@ impl Server {
     ) -> Result<Server, Error> {
         let socket = ctx.socket(zmq::REP)?;
         socket.set_linger(LINGER_MS)?;
+        socket.set_maxmsgsize(MAX_REQUEST_BYTES)?;
         if let Some(keys) = keys {
             keys.apply(&socket)?;
         }
         socket.bind(endpoint).map_err(|source| Error::Endpoint {
             action: "bind",
             endpoint: endpoint.to_owned(),
-            source,
+            cause: source,
         })?;
         let endpoint = match socket.get_last_endpoint()? {
             Ok(resolved) if !resolved.is_empty() => resolved,
@@ -264,6 +275,12 @@ impl Server {
             }
             let (kept, total) = recv_parts(&self.socket, &mut self.parts, MAX_KEPT_PARTS)?;
             let (id, reply, flow) = self.dispatcher.respond(&self.parts[..kept], total);
+            // A refused request with huge parts must not stay resident.
+            for part in &mut self.parts {
+                if part.len() > KEEP_PART_BYTES {
+                    *part = zmq::Message::new();
+                }
+            }
             let mut encode_failed = false;
             let parts = match reply.encode(id, &mut self.header) {
                 Ok(parts) => parts,

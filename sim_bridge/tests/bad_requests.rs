@@ -254,3 +254,28 @@ fn the_stop_flag_ends_an_idle_server() {
         t.elapsed()
     );
 }
+
+/// A request with a part above `MAX_REQUEST_BYTES` is dropped by ZeroMQ
+/// before the server reads it: no reply to that peer, and the server keeps
+/// serving everyone else (and does not keep the bytes).
+#[test]
+fn oversized_requests_are_dropped_and_the_server_keeps_serving() {
+    let ctx = zmq::Context::new();
+    let server = RunningServer::start(
+        &ctx,
+        "tcp://127.0.0.1:*",
+        Box::new(Corridor::new(4, 3, false)),
+    );
+    let hostile = raw_req(&ctx, &server.endpoint);
+    let big = vec![b'x'; (sim_bridge::server::MAX_REQUEST_BYTES as usize) + 1];
+    hostile
+        .send_multipart([br#"{"v":1,"type":"hello","id":1}"#.as_slice(), &big], 0)
+        .unwrap();
+    assert_eq!(
+        hostile.poll(zmq::POLLIN, 1000).unwrap(),
+        0,
+        "an oversized request got a reply"
+    );
+    let mut good = client(&ctx, &server.endpoint);
+    assert_eq!(good.hello().unwrap().simulator, "corridor");
+}

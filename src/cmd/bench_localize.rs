@@ -11,7 +11,7 @@ use sim_bridge::Backend;
 
 use crate::cli::LocalizeArgs;
 use crate::cmd::agents::build_localizer;
-use crate::config::{parse_split, Config};
+use crate::config::parse_split;
 
 /// Poses rendered per house.
 const VIEWS_PER_HOUSE: usize = 20;
@@ -20,7 +20,7 @@ const SWEEP: [f32; 9] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.875, 0.9, 0.95];
 
 /// Runs every requested localizer on the same views and returns their reports.
 pub fn reports(args: &LocalizeArgs) -> anyhow::Result<Vec<PointingReport>> {
-    let mut config = Config::load_or_default(&args.config.config)?;
+    let mut config = args.config.load()?;
     if let Some(b) = &args.bundle {
         config.agent.clip.bundle = b.clone();
     }
@@ -51,6 +51,7 @@ pub fn pointing_views(views: Vec<embedded::views::GoalView>) -> Vec<GoalView> {
             goal: Goal {
                 text: v.goal.clip_name().to_string(),
                 category: v.goal.name().to_string(),
+                instance: None,
             },
             goal_class: v.goal.class(),
         })
@@ -115,9 +116,7 @@ mod tests {
     #[test]
     fn oracle_points_perfectly() {
         let args = LocalizeArgs {
-            config: ConfigArg {
-                config: "does-not-exist.toml".into(),
-            },
+            config: ConfigArg { config: None },
             split: "val".into(),
             count: 4,
             min_pixels: 40,

@@ -5,11 +5,14 @@ use anyhow::Context;
 use embedded::dataset::{write_dataset, DatasetOptions, DatasetSummary};
 
 use crate::cli::SimDatasetArgs;
-use crate::config::{parse_split, Config};
+use crate::config::parse_split;
 
 /// Writes the dataset the arguments describe and returns what was written.
 pub fn dataset(args: &SimDatasetArgs) -> anyhow::Result<DatasetSummary> {
-    let config = Config::load_or_default(&args.config.config)?;
+    let mut config = args.config.load()?;
+    if let Some(v) = args.world_version {
+        config.sim.embedded.world_version = v;
+    }
     let opts = DatasetOptions {
         split: parse_split(&args.split)?,
         count: args.count,
@@ -51,13 +54,12 @@ mod tests {
     fn writes_the_requested_frames() {
         let dir = tempfile::tempdir().unwrap();
         let args = SimDatasetArgs {
-            config: ConfigArg {
-                config: "does-not-exist.toml".into(),
-            },
+            config: ConfigArg { config: None },
             split: "val".into(),
             count: 3,
             size: 32,
             frames_per_house: 20,
+            world_version: None,
             out: dir.path().join("ds"),
         };
         let s = dataset(&args).unwrap();

@@ -27,6 +27,7 @@ use sim_bridge::curve::{Authenticator, ClientKeys, ServerKeys};
 use sim_bridge::Action;
 
 use crate::cli::DeployArgs;
+use crate::cmd::unless_named;
 use crate::config::Config;
 
 /// Applies the command line to the configuration.
@@ -65,7 +66,7 @@ fn apply_overrides(config: &mut Config, args: &DeployArgs) -> anyhow::Result<()>
 
 /// Runs the session until Ctrl-C (or the first Stop with `--once`).
 pub fn run(args: &DeployArgs) -> anyhow::Result<()> {
-    let mut config = Config::load_or_default(&args.config.config)?;
+    let mut config = args.config.load()?;
     apply_overrides(&mut config, args)?;
     let d = config.deploy.clone();
     let mut agent = crate::cmd::agents::build_agent(&config)?;
@@ -83,8 +84,8 @@ pub fn run(args: &DeployArgs) -> anyhow::Result<()> {
             limits: config.sim.limits,
             curve,
         },
-    )
-    .with_context(|| format!("connecting to {}", d.robot))?;
+    );
+    let client = unless_named(client, &d.robot, || format!("connecting to {}", d.robot))?;
     let telemetry = match &d.telemetry {
         Some(endpoint) => Some(Telemetry::bind(&ctx, endpoint, &d)?),
         None => None,

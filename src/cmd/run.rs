@@ -21,6 +21,7 @@ use sim_bridge::Episode;
 
 use crate::cli::RunArgs;
 use crate::cmd::sim::embedded_episodes;
+use crate::cmd::unless_named;
 use crate::config::Config;
 
 /// Applies command-line overrides to the configuration file's values.
@@ -33,6 +34,9 @@ pub fn apply_overrides(config: &mut Config, args: &RunArgs) -> anyhow::Result<()
     }
     if let Some(s) = &args.split {
         config.sim.split = s.clone();
+    }
+    if let Some(f) = &args.episode_file {
+        config.sim.episode_file = Some(f.clone());
     }
     if let Some(b) = &args.bundle {
         config.agent.clip.bundle = b.clone();
@@ -177,9 +181,8 @@ impl RunObserver for Progress {
     fn episode_skipped(&mut self, _episode: &Episode) {
         self.bar.inc(1);
     }
-    fn episode_failed(&mut self, episode: &Episode, error: &agent::Error) {
-        self.bar
-            .println(format!("episode {} failed: {error}", episode.id));
+    // The runner logs the failure with its error; the summary lists the ids.
+    fn episode_failed(&mut self, _episode: &Episode, _error: &agent::Error) {
         self.bar.inc(1);
     }
     fn after_step(&mut self, agent: &dyn Agent, episode: &Episode, step: u32) {
@@ -207,7 +210,7 @@ impl RunObserver for Progress {
 
 /// Runs the episodes and prints the evaluation of the whole run directory.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let mut config = Config::load_or_default(&args.config.config)?;
+    let mut config = args.config.load()?;
     apply_overrides(&mut config, args)?;
     let shard = args
         .shard
@@ -220,6 +223,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let run_json = toml::to_string_pretty(&config).context("serialising the config")?;
     write_atomic(&out.join("config.toml"), run_json.as_bytes())?;
+    if let Some(rec) = &args.record {
+        // `cow replay` plays the recordings back with the run's agent settings.
+        std::fs::create_dir_all(rec).with_context(|| format!("creating {}", rec.display()))?;
+        write_atomic(&rec.join("config.toml"), run_json.as_bytes())?;
+    }
 
     let n_workers = match &sources {
         Sources::Embedded(n) => *n,
@@ -266,8 +274,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 limits: config.sim.limits,
                 curve: None,
             },
-        )
-        .with_context(|| format!("connecting to {endpoint}"))?;
+        );
+        let client = unless_named(client, endpoint, || format!("connecting to {endpoint}"))?;
         workers.push(Worker {
             env: Box::new(Remote::new(client)),
             agent,
@@ -305,6 +313,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         resume: args.resume,
         record_dir: args.record.clone(),
         max_consecutive_errors: config.run.max_consecutive_errors,
+        reconnect: std::time::Duration::from_secs_f64(config.sim.reconnect_s),
         limits: config.sim.limits,
     };
     let report = runner::run(&mut workers, &episodes, &runner_config, &mut progress);
@@ -353,10 +362,9 @@ fn select_episodes(
 ) -> anyhow::Result<Vec<Episode>> {
     let mut lists = Vec::with_capacity(workers.len());
     for (w, endpoint) in workers.iter_mut().zip(endpoints) {
-        let caps = w
-            .env
-            .capabilities()
-            .with_context(|| format!("asking {endpoint} for hello"))?;
+        let caps = unless_named(w.env.capabilities(), endpoint, || {
+            format!("asking {endpoint} for hello")
+        })?;
         if !caps.provides_ground_truth {
             anyhow::bail!(
                 "{endpoint} ({}) has no episodes and no ground truth: it is a robot; \
@@ -364,10 +372,9 @@ fn select_episodes(
                 caps.simulator
             );
         }
-        let list = w
-            .env
-            .episodes()
-            .with_context(|| format!("listing the episodes of {endpoint}"))?;
+        let list = unless_named(w.env.episodes(), endpoint, || {
+            format!("listing the episodes of {endpoint}")
+        })?;
         lists.push(list);
     }
     let ids = |l: &[Episode]| l.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
@@ -392,20 +399,19 @@ fn select_episodes(
     Ok(episodes)
 }
 
-/// Prints the failed episodes, the workers that stopped and the episodes
-/// never tried, once each, with how to continue.
+/// Prints which episodes failed and which were never tried, with how to
+/// continue (the errors themselves were logged as they happened).
 fn print_problems(report: &RunReport) {
+    // Each failure and each stopped worker was logged with its error as it
+    // happened; here only which episodes need another run.
     if !report.failed.is_empty() {
+        let ids: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
         eprintln!(
-            "{} episode(s) failed and were not recorded (run again with --resume to retry):",
-            report.failed.len()
+            "{} episode(s) failed and were not recorded (errors above; run again with \
+             --resume to retry): {}",
+            ids.len(),
+            ids.join(", ")
         );
-        for (id, e) in &report.failed {
-            eprintln!("  {id}: {e}");
-        }
-    }
-    for (worker, e) in &report.stopped {
-        eprintln!("worker {worker} stopped after failed episodes in a row; the last: {e}");
     }
     if !report.untried.is_empty() {
         eprintln!(

@@ -10,32 +10,49 @@ use anyhow::Context;
 use datasets::select::Shard;
 use datasets::Format;
 use embedded::sim::EmbeddedSim;
-use embedded::splits::generate;
+use embedded::splits::{generate, Split};
+use embedded::variants::Variant;
 use sim_bridge::client::{Client, ClientConfig};
 use sim_bridge::curve::{Authenticator, ServerKeys};
 use sim_bridge::server::Server;
 use sim_bridge::Episode;
 
 use crate::cli::{SimEpisodesArgs, SimServeArgs, SimWaitArgs};
+use crate::cmd::unless_named;
 use crate::config::{parse_split, Config};
 
 /// The episodes of the embedded simulator for a config: from the episode
-/// file when one is given, else generated for the split.
+/// file when one is given, else generated for the split (`sim.count` of
+/// each of `sim.variants`).
 pub fn embedded_episodes(config: &Config) -> anyhow::Result<Vec<Episode>> {
     match &config.sim.episode_file {
-        Some(path) => datasets::cow::read(path)
-            .with_context(|| format!("reading episode file {}", path.display())),
+        // The episode file's errors name it.
+        Some(path) => Ok(datasets::cow::read(path)?),
         None => {
             let split = parse_split(&config.sim.split)?;
             config.sim.embedded.validate()?;
-            Ok(generate(split, config.sim.count, &config.sim.embedded))
+            generate_episodes(split, config.sim.count, &config.variants()?, config)
         }
     }
 }
 
+/// `count` episodes of each variant of `split` for the config's world.
+fn generate_episodes(
+    split: Split,
+    count: usize,
+    variants: &[Variant],
+    config: &Config,
+) -> anyhow::Result<Vec<Episode>> {
+    let cfg = &config.sim.embedded;
+    if variants == [Variant::Category] {
+        return Ok(generate(split, count, cfg));
+    }
+    Ok(embedded::variants::generate(split, variants, count, cfg)?)
+}
+
 /// Serves the embedded simulator until a `close` request or Ctrl-C.
 pub fn serve(args: &SimServeArgs) -> anyhow::Result<()> {
-    let mut config = Config::load_or_default(&args.config.config)?;
+    let mut config = args.config.load()?;
     if let Some(s) = &args.split {
         config.sim.split = s.clone();
     }
@@ -63,9 +80,9 @@ pub fn serve(args: &SimServeArgs) -> anyhow::Result<()> {
         .as_ref()
         .map(|k| Authenticator::start(&ctx, k.allowed.clone()))
         .transpose()?;
-    let mut server = Server::bind_with_keys(&ctx, &args.bind, Box::new(sim), keys.as_ref())
-        .with_context(|| format!("binding {}", args.bind))?
-        .with_stop_flag(stop);
+    let server = Server::bind_with_keys(&ctx, &args.bind, Box::new(sim), keys.as_ref());
+    let mut server =
+        unless_named(server, &args.bind, || format!("binding {}", args.bind))?.with_stop_flag(stop);
     tracing::info!(endpoint = %server.endpoint(), episodes = n, split = %config.sim.split, "serving the embedded simulator");
     let stats = server.serve()?;
     tracing::info!(?stats, "server stopped");
@@ -164,11 +181,21 @@ fn write(args: &SimEpisodesArgs) -> anyhow::Result<()> {
         .out
         .as_ref()
         .context("--out is needed to write episodes (or --list FILE to read them)")?;
-    let config = Config::load_or_default(&args.config.config)?;
+    let mut config = args.config.load()?;
+    if let Some(v) = args.world_version {
+        config.sim.embedded.world_version = v;
+    }
+    if let Some(v) = &args.variants {
+        config.sim.variants = v.split(',').map(|s| s.trim().to_string()).collect();
+    }
     let split = parse_split(&args.split)?;
     let cfg = &config.sim.embedded;
     cfg.validate()?;
-    let episodes = select(args, generate(split, args.count, cfg))?;
+    let variants = config.variants()?;
+    let episodes = select(
+        args,
+        generate_episodes(split, args.count, &variants, &config)?,
+    )?;
     let written = match args.format.as_str() {
         "auto" | "cow" => {
             datasets::cow::write(out, &episodes)?;
@@ -210,7 +237,11 @@ pub fn wait(args: &SimWaitArgs) -> anyhow::Result<()> {
             }
             Err(sim_bridge::Error::Timeout { .. }) => {}
             // A server that answers, but badly, will not get better by waiting.
-            Err(e) => return Err(e).with_context(|| format!("asking {} for hello", args.endpoint)),
+            Err(e) => {
+                return unless_named(Err(e), &args.endpoint, || {
+                    format!("asking {} for hello", args.endpoint)
+                })
+            }
         }
         if std::time::Instant::now() >= deadline {
             anyhow::bail!(

@@ -107,11 +107,10 @@ fn plan(args: &SlurmArgs, cow: &Path, workdir: &Path) -> anyhow::Result<Plan> {
     }
     check_run_args(&args.run_args)?;
 
-    let config_path = args
-        .config
-        .config
+    let named = args.config.path();
+    let config_path = named
         .canonicalize()
-        .with_context(|| format!("config {}", args.config.config.display()))?;
+        .with_context(|| format!("config {}", named.display()))?;
     let config = Config::load(&config_path)?;
     let episodes_path = args
         .episodes
@@ -203,16 +202,12 @@ fn plan(args: &SlurmArgs, cow: &Path, workdir: &Path) -> anyhow::Result<Plan> {
 /// its first N with `--run-args --episodes N`.
 fn run_episodes(args: &SlurmArgs, path: &Path) -> anyhow::Result<Vec<Episode>> {
     let mut episodes = match &args.bridge {
-        None => datasets::cow::read(path).with_context(|| {
-            format!(
-                "reading episode file {} (the embedded simulator reads cow episode files; \
-                 `cow sim episodes --list FILE --out F` converts a benchmark's)",
-                path.display()
-            )
-        })?,
-        Some(_) => Format::detect(path)
-            .and_then(|f| f.read(path))
-            .with_context(|| format!("reading episode file {}", path.display()))?,
+        None => datasets::cow::read(path).context(
+            "the embedded simulator reads cow episode files; \
+             `cow sim episodes --list FILE --out F` converts a benchmark's",
+        )?,
+        // The episode file's errors name it.
+        Some(_) => Format::detect(path).and_then(|f| f.read(path))?,
     };
     if let Some(n) = run_arg_episodes(&args.run_args)? {
         episodes.truncate(n);
@@ -450,7 +445,7 @@ mod tests {
     fn args(episodes: &Path, out: &Path) -> SlurmArgs {
         SlurmArgs {
             config: ConfigArg {
-                config: CONFIG.into(),
+                config: Some(CONFIG.into()),
             },
             episodes: episodes.to_path_buf(),
             shards: 4,
@@ -560,7 +555,7 @@ mod tests {
         a.tasks = vec![];
 
         let mut missing = a.clone();
-        missing.config.config = dir.path().join("nope.toml");
+        missing.config.config = Some(dir.path().join("nope.toml"));
         let e = error_of(&missing);
         assert!(e.contains("config ") && e.contains("nope.toml"), "{e}");
 
@@ -607,7 +602,7 @@ mod tests {
         let config = dir.path().join("remote.toml");
         std::fs::write(&config, "[sim]\nsource = \"tcp://127.0.0.1:5560\"\n").unwrap();
         let mut a = args(&eps, dir.path());
-        a.config.config = config;
+        a.config.config = Some(config);
         assert!(error_of(&a).contains("give --bridge"));
     }
 }

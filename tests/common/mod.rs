@@ -1,9 +1,12 @@
 //! Shared helpers of the end-to-end tests: run the `cow` binary, start a
 //! simulator server on a free port (always stopped on drop), read results;
-//! a throwaway one-node SLURM cluster ([`slurm`]).
+//! a throwaway one-node SLURM cluster ([`slurm`]); a WebDriver client for
+//! headless Chromium ([`webdriver`]).
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
 
+pub mod reports;
 pub mod slurm;
+pub mod webdriver;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -20,7 +20,7 @@ use sim_bridge::{Action, Capabilities, EpisodeResult, Observation};
 
 pub use config::{CowConfig, MapSettings, PoseJump, PoseSource};
 
-use crate::agent::{Agent, AgentStatus, EpisodeStart, MapSnapshot, StepCost};
+use crate::agent::{Agent, AgentStatus, EpisodeStart, MapSnapshot, Relevance, StepCost};
 use crate::localize::{center::reduce_to_center, Goal, Localizer};
 use crate::Error;
 pub use policy::Mode;
@@ -173,10 +173,18 @@ impl CowAgent {
         let dists = &mut self.goal_distances;
         dists.clear();
         let w = camera.width as usize;
-        for (i, (&c, &d)) in self.confidence.iter().zip(depth).enumerate() {
-            if c > self.stop_threshold && d.is_finite() && d > 0.0 {
-                let x = ((i % w) as f32 + 0.5 - camera.cx) * d / camera.fx;
-                dists.push((x * x + d * d).sqrt());
+        let threshold = self.stop_threshold;
+        // Row by row, skipping rows with no confident pixel in one
+        // branch-free (vectorized) pass: most frames show no goal.
+        for (conf, depth) in self.confidence.chunks(w).zip(depth.chunks(w)) {
+            if !conf.iter().fold(false, |any, &c| any | (c > threshold)) {
+                continue;
+            }
+            for (u, (&c, &d)) in conf.iter().zip(depth).enumerate() {
+                if c > threshold && d.is_finite() && d > 0.0 {
+                    let x = (u as f32 + 0.5 - camera.cx) * d / camera.fx;
+                    dists.push((x * x + d * d).sqrt());
+                }
             }
         }
         if dists.len() < min_pixels.max(1) {
@@ -333,7 +341,9 @@ impl Agent for CowAgent {
                 // Something blocks the way that depth did not show: put it
                 // in the map so the planner goes around.
                 let reach = self.config.map.agent_radius + st.map.cell_size();
-                st.map.mark_blocked_move(&pose, reach);
+                st.map
+                    .mark_blocked_move(&pose, reach)
+                    .map_err(|e| Error::Observation(e.to_string()))?;
             }
             let agent_cell = st.map.cell_of(pose.point());
             cost.map_ms = ms(t);
@@ -372,6 +382,14 @@ impl Agent for CowAgent {
 
     fn last_cost(&self) -> StepCost {
         self.cost
+    }
+
+    fn relevance(&self) -> Option<Relevance<'_>> {
+        // Only once this episode's first `act` filled it.
+        self.last_action.map(|_| Relevance {
+            values: &self.confidence,
+            threshold: self.threshold,
+        })
     }
 
     fn change_goal(&mut self, goal: &Goal, capabilities: &Capabilities) -> Result<(), Error> {

@@ -98,8 +98,12 @@ impl PoseTracker {
             }
             self.reckoning.pose
         };
-        self.previous_depth.clear();
-        self.previous_depth.extend_from_slice(&obs.frame.depth);
+        // Only dead reckoning compares frames: a tracker on observed poses
+        // alone skips the copy.
+        if self.source != PoseSource::Observation {
+            self.previous_depth.clear();
+            self.previous_depth.extend_from_slice(&obs.frame.depth);
+        }
         Ok(pose)
     }
 }

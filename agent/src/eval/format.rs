@@ -80,7 +80,7 @@ pub fn render_evaluation(e: &Evaluation, format: Format) -> Result<String, Error
         Format::Latex => latex(e),
         Format::Json => serde_json::to_string_pretty(e).map_err(|source| Error::Json {
             context: "serialising the evaluation".into(),
-            source,
+            cause: source,
         })?,
     })
 }

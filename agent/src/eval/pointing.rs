@@ -177,6 +177,7 @@ mod tests {
             goal: Goal {
                 text: v.goal.clip_name().to_string(),
                 category: v.goal.name().to_string(),
+                instance: None,
             },
             goal_class: v.goal.class(),
         };

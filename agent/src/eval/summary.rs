@@ -191,8 +191,11 @@ pub struct Options {
 /// The value of a grouping field of a record, as a label: `category` (the
 /// episode's object type), `rooms` or `house_size` (`"3 rooms"`), `split`
 /// (the id's prefix before its first `-` when it is train, val or test),
-/// `agent`, `localizer`, any other field of the episode (`scene`, `goal`,
-/// ...) or of its extra fields; `"unknown"` when the record has none.
+/// `agent`, `localizer`, `variant` (the embedded world's goal variant;
+/// `"category"` for episodes without the field: plain category goals),
+/// `world_version` (`"1"` without the field), any other field of the
+/// episode (`scene`, `goal`, ...) or of its extra fields; `"unknown"` when
+/// the record has none.
 pub fn field_value(r: &EpisodeRecord, field: &str) -> String {
     let e = &r.episode;
     match field {
@@ -210,6 +213,15 @@ pub fn field_value(r: &EpisodeRecord, field: &str) -> String {
         },
         "agent" => r.agent.clone(),
         "localizer" => r.localizer.clone().unwrap_or_else(|| "none".into()),
+        "variant" => match e.extra.get("variant") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => "category".into(),
+        },
+        "world_version" => e
+            .extra
+            .get("world_version")
+            .map_or_else(|| "1".into(), |v| v.to_string()),
         other => {
             let v = serde_json::to_value(e).ok();
             match v.as_ref().and_then(|v| v.get(other)) {
@@ -382,5 +394,50 @@ mod tests {
         assert_eq!(s.grouping("split").unwrap().groups[0].group, "unknown");
         assert_eq!(field_value(&four()[0], "category"), "Mug");
         assert_eq!(field_value(&four()[0], "rooms"), "3 rooms");
+    }
+
+    #[test]
+    fn variant_groups_default_to_category_goals() {
+        let mut records = four();
+        for (r, v) in records
+            .iter_mut()
+            .zip(["appearance", "appearance", "hidden"])
+        {
+            r.episode
+                .extra
+                .insert("variant".into(), serde_json::json!(v));
+            r.episode
+                .extra
+                .insert("world_version".into(), serde_json::json!(2));
+        }
+        let options = Options {
+            by: vec!["variant".into(), "world_version".into()],
+            ..Options::default()
+        };
+        let s = Summary::with(&records, &options);
+        let labels: Vec<(&str, usize, f64)> = s
+            .grouping("variant")
+            .unwrap()
+            .groups
+            .iter()
+            .map(|a| (a.group.as_str(), a.episodes, a.success))
+            .collect();
+        // m1 (success) and m2 (failure) are appearance, a1 (success) hidden, a2 has no field.
+        assert_eq!(
+            labels,
+            [
+                ("appearance", 2, 0.5),
+                ("category", 1, 0.0),
+                ("hidden", 1, 1.0)
+            ]
+        );
+        let versions: Vec<&str> = s
+            .grouping("world_version")
+            .unwrap()
+            .groups
+            .iter()
+            .map(|a| a.group.as_str())
+            .collect();
+        assert_eq!(versions, ["1", "2"]);
     }
 }

@@ -9,7 +9,7 @@ use ort::session::{Session, SessionOutputs};
 use ort::value::Tensor;
 
 use crate::perception::config::{RuntimeConfig, TemplateSet};
-use crate::perception::manifest::{check_session, GraphSpec, Manifest};
+use crate::perception::manifest::{actual_tensors, check_session, GraphSpec, Manifest};
 use crate::perception::runtime::{Device, SessionFactory};
 use crate::perception::templates;
 use crate::perception::tokenizer::ClipTokenizer;
@@ -93,13 +93,19 @@ impl ClipModel {
             .contains(&GraphKind::Relevance)
             .then(|| open(GraphKind::Relevance))
             .transpose()?;
+        for (graph, session) in [Some(("text", &text)), image.as_ref().map(|s| ("image", s))]
+            .into_iter()
+            .flatten()
+        {
+            check_embed_dims(dir, graph, session, manifest.embed_dim)?;
+        }
         tracing::info!(
             bundle = %dir.display(),
             name = %manifest.name,
             device = %factory.device(),
             "CLIP bundle loaded"
         );
-        Ok(ClipModel {
+        let mut model = ClipModel {
             dir: dir.to_path_buf(),
             manifest,
             tokenizer,
@@ -108,7 +114,19 @@ impl ClipModel {
             image,
             relevance,
             cache: HashMap::new(),
-        })
+        };
+        // One prompt through the text graph: a manifest whose embed_dim the
+        // graph does not produce is refused here, not in the first episode.
+        model
+            .embed_texts(&["a photo".to_string()])
+            .map_err(|e| Error::Bundle {
+                bundle: dir.display().to_string(),
+                message: format!(
+                    "the text graph does not produce embed_dim = {} values per prompt ({e})",
+                    model.manifest.embed_dim
+                ),
+            })?;
+        Ok(model)
     }
 
     /// The manifest.
@@ -203,6 +221,39 @@ impl ClipModel {
         Ok(f(output_values(&outputs, dir, "image", output, expected)?))
     }
 
+    /// Runs the image graph on `pixels` once and hands `f` the outputs
+    /// named in `outputs` (each checked to hold its expected number of
+    /// values), in that order.
+    pub fn with_image_outputs<R>(
+        &mut self,
+        pixels: &Tensor<f32>,
+        outputs: &[(&str, usize)],
+        f: impl FnOnce(&[&[f32]]) -> R,
+    ) -> Result<R, Error> {
+        let dir = &self.dir;
+        let session = self.image.as_mut().ok_or_else(|| Error::Bundle {
+            bundle: dir.display().to_string(),
+            message: "image graph was not loaded".to_string(),
+        })?;
+        let run = session
+            .run(ort::inputs!["pixel_values" => pixels])
+            .map_err(|e| run_error(dir, "image", &e))?;
+        let values = outputs
+            .iter()
+            .map(|&(name, expected)| output_values(&run, dir, "image", name, expected))
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(f(&values))
+    }
+
+    /// Whether the manifest's image graph declares the output `name`.
+    pub fn image_has_output(&self, name: &str) -> bool {
+        self.manifest
+            .graphs
+            .image
+            .as_ref()
+            .is_some_and(|g| g.outputs.iter().any(|o| o.name == name))
+    }
+
     /// The relevance session (present when loaded with [`GraphKind::Relevance`]).
     pub fn relevance_session(&mut self) -> Result<&mut Session, Error> {
         let dir = self.dir.display().to_string();
@@ -289,6 +340,30 @@ fn open_checked(factory: &SessionFactory, dir: &Path, spec: &GraphSpec) -> Resul
         message,
     })?;
     Ok(session)
+}
+
+/// A graph's `*_embeddings` outputs whose last dimension is fixed must have
+/// the manifest's `embed_dim`.
+fn check_embed_dims(
+    dir: &Path,
+    graph: &str,
+    session: &Session,
+    embed_dim: usize,
+) -> Result<(), Error> {
+    for t in actual_tensors(session.outputs()) {
+        let last = t.shape.last().copied().unwrap_or(-1);
+        if t.name.ends_with("_embeddings") && last > 0 && last as usize != embed_dim {
+            return Err(Error::Bundle {
+                bundle: dir.display().to_string(),
+                message: format!(
+                    "the {graph} graph's output {} has {last} values per row, the manifest's \
+                     embed_dim is {embed_dim}",
+                    t.name
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Mean of the `rows x dim` matrix `all`, divided by its L2 norm.

@@ -11,10 +11,16 @@
 //! middle band are run as well (k times the patch resolution where distant
 //! things appear) and each pixel keeps the highest confidence of the views
 //! that cover it.
+//!
+//! For value maps ([`Localizer::view_scores`]) the whole-frame pass also
+//! yields the cosine similarity of the frame's image embedding with the
+//! goal's text embedding and the pooled patch map (the mean of its top
+//! share, before verification); the zoomed views and crops add nothing.
 
 use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
 
+use crate::localize::pool::{top_share_mean, ViewScores};
 use crate::localize::{Goal, Localizer};
 use crate::perception::clip::{dot, ClipModel, GraphKind};
 use crate::perception::common::{prepare_frame, resolve_threshold, softmax_scaled};
@@ -59,6 +65,12 @@ pub struct DenseLocalizer {
     zoom_upsampler: GridUpsampler,
     /// Confidence of one zoomed view, its pixels.
     tile_values: Vec<f32>,
+    /// Whether the image graph outputs `image_embeddings` (for [`ViewScores::embedding`]).
+    has_image_embedding: bool,
+    /// Cosine of the last frame's image embedding with the goal's text embedding.
+    similarity: Option<f32>,
+    /// The last frame's whole-view patch map before verification.
+    view_patches: Vec<f32>,
 }
 
 impl DenseLocalizer {
@@ -107,6 +119,9 @@ impl DenseLocalizer {
             zoom: config.dense_zoom,
             zoom_upsampler: GridUpsampler::default(),
             tile_values: Vec::new(),
+            has_image_embedding: model.image_has_output("image_embeddings"),
+            similarity: None,
+            view_patches: Vec::new(),
             model,
         })
     }
@@ -148,12 +163,14 @@ impl DenseLocalizer {
 
     /// Runs the image graph on the preprocessed view `rect` of `frame` (in
     /// `pixels`, mapped by `geometry`) and fills `grid_values` with the goal's
-    /// probability per patch, verified when `verify` is on.
+    /// probability per patch, verified when `verify` is on. For the `whole`
+    /// frame it also keeps the view scores (`similarity`, `view_patches`).
     fn view_grid(
         &mut self,
         frame: &Frame,
         rect: Rect,
         geometry: &InputGeometry,
+        whole: bool,
     ) -> Result<(), Error> {
         let m = self.model.manifest();
         let (n, d) = (m.patches(), m.embed_dim);
@@ -163,16 +180,29 @@ impl DenseLocalizer {
             &self.classes,
             self.logit_scale,
         );
-        self.model
-            .with_image_output(&self.pixels, "patch_embeddings", n * d, |dense| {
-                for (g, p) in grid.iter_mut().zip(dense.chunks_exact(d)) {
+        let with_embedding = whole && self.has_image_embedding;
+        let outputs: &[(&str, usize)] = if with_embedding {
+            &[("patch_embeddings", n * d), ("image_embeddings", d)]
+        } else {
+            &[("patch_embeddings", n * d)]
+        };
+        let similarity = self
+            .model
+            .with_image_outputs(&self.pixels, outputs, |out| {
+                for (g, p) in grid.iter_mut().zip(out[0].chunks_exact(d)) {
                     for (l, c) in logits.iter_mut().zip(classes.chunks_exact(d)) {
                         *l = dot(p, c);
                     }
                     softmax_scaled(logits, scale);
                     *g = logits[0];
                 }
+                out.get(1).map(|image| cosine(image, &classes[..d]))
             })?;
+        if whole {
+            self.similarity = similarity;
+            self.view_patches.clear();
+            self.view_patches.extend_from_slice(&self.grid_values);
+        }
         if self.verify > 0.0 {
             self.verify_regions_of(frame, rect, geometry)?;
         }
@@ -264,6 +294,8 @@ impl Localizer for DenseLocalizer {
         self.verify_logits
             .resize(self.verify_classes.len() / d, 0.0);
         self.has_goal = true;
+        self.similarity = None;
+        self.view_patches.clear();
         Ok(())
     }
 
@@ -276,13 +308,15 @@ impl Localizer for DenseLocalizer {
             frame,
             out,
         )?;
+        self.similarity = None;
+        self.view_patches.clear();
         let whole = Rect {
             x: 0,
             y: 0,
             width: frame.width,
             height: frame.height,
         };
-        self.view_grid(frame, whole, &geometry)?;
+        self.view_grid(frame, whole, &geometry, true)?;
         let m = self.model.manifest();
         let (grid, patch, size) = (m.patch_grid, m.patch_size, m.image_size);
         self.upsampler
@@ -295,7 +329,7 @@ impl Localizer for DenseLocalizer {
                     self.pre
                         .run(&frame.rgb, frame.width, frame.height, rect, data)?
                 };
-                self.view_grid(frame, rect, &geometry)?;
+                self.view_grid(frame, rect, &geometry, false)?;
                 self.zoom_upsampler
                     .prepare(rect.width, rect.height, &geometry, grid, patch, size);
                 self.tile_values
@@ -320,6 +354,25 @@ impl Localizer for DenseLocalizer {
 
     fn threshold(&self) -> f32 {
         self.threshold
+    }
+
+    fn view_scores(&self, top_share: f32) -> ViewScores {
+        let mut scratch = Vec::with_capacity(self.view_patches.len());
+        ViewScores {
+            embedding: self.similarity,
+            relevance: (!self.view_patches.is_empty())
+                .then(|| top_share_mean(&self.view_patches, top_share, &mut scratch)),
+        }
+    }
+}
+
+/// Cosine similarity of two vectors (0 when either is zero).
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let norm = (dot(a, a) * dot(b, b)).sqrt();
+    if norm > 0.0 {
+        dot(a, b) / norm
+    } else {
+        0.0
     }
 }
 

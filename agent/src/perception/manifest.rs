@@ -131,14 +131,7 @@ impl Manifest {
             bundle: bundle.clone(),
             message: format!("reading manifest.json: {e}"),
         })?;
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| Error::Bundle {
-            bundle: bundle.clone(),
-            message: format!("manifest.json: {e}"),
-        })?;
-        manifest.check().map_err(|message| Error::Bundle {
-            bundle: bundle.clone(),
-            message,
-        })?;
+        let manifest = Manifest::parse(&text, &bundle)?;
         if let Some(missing) = manifest
             .external_data
             .iter()
@@ -149,6 +142,21 @@ impl Manifest {
                 message: format!("external weights file {missing} is missing"),
             });
         }
+        Ok(manifest)
+    }
+
+    /// Parses and checks the text of a `manifest.json` (of the bundle named
+    /// `bundle` in errors), without looking at any file: what [`Manifest::load`]
+    /// does before it checks that the external weights files exist.
+    pub fn parse(text: &str, bundle: &str) -> Result<Manifest, Error> {
+        let manifest: Manifest = serde_json::from_str(text).map_err(|e| Error::Bundle {
+            bundle: bundle.to_string(),
+            message: format!("manifest.json: {e}"),
+        })?;
+        manifest.check().map_err(|message| Error::Bundle {
+            bundle: bundle.to_string(),
+            message,
+        })?;
         Ok(manifest)
     }
 

@@ -1,6 +1,6 @@
 //! The fixed vocabulary of the embedded world: semantic classes, furniture
-//! kinds, object categories (the 12 RoboTHOR goals plus distractors), named
-//! colours and texture patterns.
+//! kinds, object categories (the 12 RoboTHOR goals, distractors, and the
+//! uncommon kinds of world version 2), named colours and texture patterns.
 
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +122,20 @@ pub enum ObjectKind {
     Box,
     /// Distractor: a floor lamp.
     Lamp,
+    /// Uncommon (world version 2, val and test houses only): "espresso machine".
+    EspressoMachine,
+    /// Uncommon: "rice cooker".
+    RiceCooker,
+    /// Uncommon: "green plastic crate".
+    PlasticCrate,
+    /// Uncommon: "graphics card".
+    GraphicsCard,
+    /// Uncommon: "mate gourd".
+    MateGourd,
+    /// Uncommon: "wooden toy plane".
+    ToyPlane,
+    /// Uncommon: "gingerbread house".
+    GingerbreadHouse,
 }
 
 /// The 12 goal categories in class order.
@@ -143,6 +157,21 @@ pub const GOAL_CATEGORIES: [ObjectKind; 12] = [
 /// The distractor kinds.
 pub const DISTRACTORS: [ObjectKind; 3] = [ObjectKind::Book, ObjectKind::Box, ObjectKind::Lamp];
 
+/// The uncommon kinds of world version 2: names from the long-tail list of
+/// "CoWs on Pasture" that the renderer can draw from boxes, cylinders and
+/// spheres. They stand only in val and test houses and are left out of
+/// every training-data render and caption, so the embedded model has never
+/// been told their names (the `uncommon` goal variant).
+pub const UNCOMMON: [ObjectKind; 7] = [
+    ObjectKind::EspressoMachine,
+    ObjectKind::RiceCooker,
+    ObjectKind::PlasticCrate,
+    ObjectKind::GraphicsCard,
+    ObjectKind::MateGourd,
+    ObjectKind::ToyPlane,
+    ObjectKind::GingerbreadHouse,
+];
+
 impl ObjectKind {
     /// Episode-file name (`"AlarmClock"`, ...), also the semantic class name.
     pub fn name(self) -> &'static str {
@@ -162,6 +191,13 @@ impl ObjectKind {
             ObjectKind::Book => "Book",
             ObjectKind::Box => "Box",
             ObjectKind::Lamp => "Lamp",
+            ObjectKind::EspressoMachine => "EspressoMachine",
+            ObjectKind::RiceCooker => "RiceCooker",
+            ObjectKind::PlasticCrate => "PlasticCrate",
+            ObjectKind::GraphicsCard => "GraphicsCard",
+            ObjectKind::MateGourd => "MateGourd",
+            ObjectKind::ToyPlane => "ToyPlane",
+            ObjectKind::GingerbreadHouse => "GingerbreadHouse",
         }
     }
 
@@ -183,6 +219,13 @@ impl ObjectKind {
             ObjectKind::Book => "book",
             ObjectKind::Box => "box",
             ObjectKind::Lamp => "lamp",
+            ObjectKind::EspressoMachine => "espresso machine",
+            ObjectKind::RiceCooker => "rice cooker",
+            ObjectKind::PlasticCrate => "green plastic crate",
+            ObjectKind::GraphicsCard => "graphics card",
+            ObjectKind::MateGourd => "mate gourd",
+            ObjectKind::ToyPlane => "wooden toy plane",
+            ObjectKind::GingerbreadHouse => "gingerbread house",
         }
     }
 
@@ -191,12 +234,18 @@ impl ObjectKind {
         GOAL_CATEGORIES
             .into_iter()
             .chain(DISTRACTORS)
+            .chain(UNCOMMON)
             .find(|k| k.name() == name)
     }
 
     /// Whether this is one of the 12 goal categories.
     pub fn is_goal(self) -> bool {
         (self as usize) < GOAL_CATEGORIES.len()
+    }
+
+    /// Whether this is one of the [`UNCOMMON`] kinds of world version 2.
+    pub fn is_uncommon(self) -> bool {
+        UNCOMMON.contains(&self)
     }
 
     /// Semantic class index.
@@ -217,6 +266,8 @@ impl ObjectKind {
                 | ObjectKind::Vase
                 | ObjectKind::Box
                 | ObjectKind::Lamp
+                | ObjectKind::PlasticCrate
+                | ObjectKind::ToyPlane
         )
     }
 
@@ -229,6 +280,7 @@ impl ObjectKind {
                 | ObjectKind::GarbageCan
                 | ObjectKind::Box
                 | ObjectKind::Lamp
+                | ObjectKind::PlasticCrate
         )
     }
 
@@ -250,6 +302,13 @@ impl ObjectKind {
             ObjectKind::Book => &["red", "blue", "green", "brown"],
             ObjectKind::Box => &["brown"],
             ObjectKind::Lamp => &["white", "yellow", "black"],
+            ObjectKind::EspressoMachine => &["silver", "black", "red"],
+            ObjectKind::RiceCooker => &["white", "silver"],
+            ObjectKind::PlasticCrate => &["green"],
+            ObjectKind::GraphicsCard => &["black", "grey"],
+            ObjectKind::MateGourd => &["brown", "green"],
+            ObjectKind::ToyPlane => &["brown"],
+            ObjectKind::GingerbreadHouse => &["brown"],
         }
     }
 
@@ -272,6 +331,13 @@ impl ObjectKind {
             ObjectKind::Book => &[Solid, Stripes],
             ObjectKind::Box => &[Noise],
             ObjectKind::Lamp => &[Solid],
+            ObjectKind::EspressoMachine => &[Solid],
+            ObjectKind::RiceCooker => &[Solid],
+            ObjectKind::PlasticCrate => &[Stripes],
+            ObjectKind::GraphicsCard => &[Solid, Stripes],
+            ObjectKind::MateGourd => &[Noise],
+            ObjectKind::ToyPlane => &[Stripes],
+            ObjectKind::GingerbreadHouse => &[Checks],
         }
     }
 }
@@ -327,9 +393,10 @@ pub fn color_rgb(name: &str) -> [u8; 3] {
         .map_or([128, 128, 128], |(_, c)| *c)
 }
 
-/// Names of the semantic classes, indexed by class: `"nothing"`, `"floor"`,
-/// `"wall"`, `"ceiling"`, the furniture kinds, the 12 goal categories by
-/// episode name, then the distractors.
+/// Names of the semantic classes of world version 1 (and of every training
+/// render), indexed by class: `"nothing"`, `"floor"`, `"wall"`,
+/// `"ceiling"`, the furniture kinds, the 12 goal categories by episode
+/// name, then the distractors.
 pub fn semantic_classes() -> Vec<String> {
     let mut names: Vec<String> = ["nothing", "floor", "wall", "ceiling"]
         .iter()
@@ -342,6 +409,17 @@ pub fn semantic_classes() -> Vec<String> {
             .chain(DISTRACTORS.iter())
             .map(|k| k.name().to_string()),
     );
+    names
+}
+
+/// Names of the semantic classes a world of `world_version` announces:
+/// version 1's [`semantic_classes`], and for version 2 the [`UNCOMMON`]
+/// kinds after them (their class indices follow the distractors').
+pub fn semantic_classes_of(world_version: u32) -> Vec<String> {
+    let mut names = semantic_classes();
+    if world_version >= 2 {
+        names.extend(UNCOMMON.iter().map(|k| k.name().to_string()));
+    }
     names
 }
 
@@ -361,11 +439,19 @@ mod tests {
             assert_eq!(ObjectKind::from_name(k.name()), Some(*k));
         }
         assert_eq!(names.len(), 4 + 5 + 12 + 3);
+        let v2 = semantic_classes_of(2);
+        assert_eq!(v2[..names.len()], names[..], "version 1 is a prefix");
+        assert_eq!(semantic_classes_of(1), names);
+        for k in UNCOMMON {
+            assert_eq!(v2[k.class() as usize], k.name());
+            assert_eq!(ObjectKind::from_name(k.name()), Some(k));
+            assert!(k.is_uncommon() && !k.is_goal());
+        }
     }
 
     #[test]
     fn every_object_colour_is_named() {
-        for k in GOAL_CATEGORIES.iter().chain(DISTRACTORS.iter()) {
+        for k in GOAL_CATEGORIES.iter().chain(&DISTRACTORS).chain(&UNCOMMON) {
             for c in k.colors() {
                 assert!(COLORS.iter().any(|(n, _)| n == c), "{c} unnamed");
             }

@@ -43,6 +43,11 @@ pub struct SimConfig {
     pub min_visible_pixels: u32,
     /// Cell of the navigability grid used for geodesics, metres (default 0.05).
     pub nav_cell: f32,
+    /// World version (default 1): 1 places objects in random rooms (every
+    /// published number is of version 1); 2 places them by per-room-kind
+    /// priors, with hidden and uncommon objects and its own splits
+    /// (`configs/embedded-v2.toml`; README "World versions").
+    pub world_version: u32,
 }
 
 impl Default for SimConfig {
@@ -64,6 +69,7 @@ impl Default for SimConfig {
             noise_seed: 0,
             min_visible_pixels: 10,
             nav_cell: 0.05,
+            world_version: 1,
         }
     }
 }
@@ -115,6 +121,13 @@ impl SimConfig {
         if !(self.agent_radius > 0.0 && self.agent_radius < 0.45) {
             return bad(format!("agent_radius {} (0..0.45 m)", self.agent_radius));
         }
+        if !super::house::WORLD_VERSIONS.contains(&self.world_version) {
+            return bad(format!(
+                "world_version {} (one of {:?})",
+                self.world_version,
+                super::house::WORLD_VERSIONS
+            ));
+        }
         if !(self.nav_cell >= 0.01 && self.nav_cell <= 0.25) {
             return bad(format!("nav_cell {} (0.01..0.25 m)", self.nav_cell));
         }
@@ -162,6 +175,12 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("agent_radius"));
+        let v3 = SimConfig {
+            world_version: 3,
+            ..SimConfig::default()
+        };
+        let err = v3.validate().unwrap_err().to_string();
+        assert!(err.contains("world_version 3 (one of [1, 2])"), "{err}");
         // 90 deg square image: vertical FOV 90 deg too.
         assert!((SimConfig::default().vfov() - std::f32::consts::FRAC_PI_2).abs() < 1e-5);
     }

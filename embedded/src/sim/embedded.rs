@@ -3,7 +3,11 @@
 //! Success (RoboTHOR-style): the agent calls Stop while some instance of
 //! the goal category is within `success_distance` (horizontal distance
 //! from the agent base to the instance's footprint) and shows at least
-//! `min_visible_pixels` pixels in the current semantic frame.
+//! `min_visible_pixels` pixels in the current semantic frame. An episode
+//! that describes an instance (world version 2's goal variants, field
+//! `target_instance`) needs that instance: another of its category does
+//! not count, and the distances, the goal sightings and the goal positions
+//! of the result are that instance's.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::camera::Camera;
-use super::catalog::{semantic_classes, ObjectKind};
+use super::catalog::{semantic_classes_of, ObjectKind};
 use super::config::SimConfig;
 use super::house::House;
 use super::motion::sweep;
@@ -35,6 +39,8 @@ struct Run {
     world: Arc<World>,
     field: Arc<GoalField>,
     kind: ObjectKind,
+    /// The described instance, `None`: any instance of `kind`.
+    target: Option<u32>,
     yaw_deg: f64,
     pose: Pose,
     steps: u32,
@@ -92,7 +98,8 @@ fn wrap_deg(d: f64) -> f64 {
 impl EmbeddedSim {
     /// A simulator serving `episodes` (scenes `house_<seed>`, goal categories
     /// by episode name). Fails on a bad config, an unparsable scene, an
-    /// unknown category or a duplicate id.
+    /// unknown category, a duplicate id, or an episode of another world
+    /// version than the config's (field `world_version`, absent: 1).
     pub fn new(cfg: SimConfig, episodes: Vec<Episode>) -> Result<Self, Error> {
         cfg.validate()?;
         let mut index = BTreeMap::new();
@@ -109,6 +116,15 @@ impl EmbeddedSim {
                     e.id, e.object_type
                 )));
             }
+            let version = crate::variants::world_version_of(e)?;
+            if version != cfg.world_version {
+                return Err(Error::Episodes(format!(
+                    "episode {:?} is of world version {version}, the simulator builds version {} \
+                     (set sim.embedded.world_version = {version}; configs/embedded-v{version}.toml)",
+                    e.id, cfg.world_version
+                )));
+            }
+            crate::variants::target_instance_of(e)?;
             if index.insert(e.id.clone(), i).is_some() {
                 return Err(Error::Episodes(format!("duplicate episode id {:?}", e.id)));
             }
@@ -141,7 +157,10 @@ impl EmbeddedSim {
             if self.worlds.len() >= WORLD_CACHE {
                 self.worlds.remove(0);
             }
-            let world = World::new(House::generate(seed), &self.cfg);
+            let world = World::new(
+                House::generate_version(seed, self.cfg.world_version),
+                &self.cfg,
+            );
             self.worlds.push((seed, Arc::new(world)));
         }
         let last = self.worlds.len() - 1;
@@ -163,11 +182,17 @@ impl EmbeddedSim {
             .render_into(&run.world.house, &run.pose, &mut self.frame);
         instance_pixels(&self.frame, &mut self.counts);
         let class = run.kind.class();
-        if let Some(sem) = self.frame.semantic.as_ref() {
-            if sem.iter().any(|&v| split_semantic(v).0 == class) {
-                run.goal_seen = true;
-                run.first_seen_step.get_or_insert(run.steps);
-            }
+        let seen = match run.target {
+            Some(i) => self.counts.get(i as usize).is_some_and(|&c| c > 0),
+            None => self
+                .frame
+                .semantic
+                .as_ref()
+                .is_some_and(|sem| sem.iter().any(|&v| split_semantic(v).0 == class)),
+        };
+        if seen {
+            run.goal_seen = true;
+            run.first_seen_step.get_or_insert(run.steps);
         }
     }
 
@@ -176,6 +201,7 @@ impl EmbeddedSim {
         let house = &run.world.house;
         house.objects.iter().any(|o| {
             o.kind == run.kind
+                && run.target.is_none_or(|i| i == o.instance)
                 && house.object_distance(o, run.pose.x, run.pose.y) <= self.cfg.success_distance
                 && self.counts.get(o.instance as usize).copied().unwrap_or(0)
                     >= self.cfg.min_visible_pixels
@@ -217,7 +243,7 @@ impl Backend for EmbeddedSim {
             action_space: self.cfg.action_space(),
             provides_pose: true,
             provides_semantic: self.cfg.semantic,
-            semantic_classes: semantic_classes(),
+            semantic_classes: semantic_classes_of(self.cfg.world_version),
             success_distance: self.cfg.success_distance,
             test_world: true,
             provides_ground_truth: true,
@@ -238,8 +264,25 @@ impl Backend for EmbeddedSim {
             .ok_or_else(|| Error::Episodes(format!("bad scene {:?}", ep.scene)))?;
         let kind = ObjectKind::from_name(&ep.object_type)
             .ok_or_else(|| Error::Episodes(format!("unknown object type {:?}", ep.object_type)))?;
+        let target = crate::variants::target_instance_of(&ep)?;
         let world = self.world(seed);
-        let field = world.goal_field(kind);
+        let field = match target {
+            None => world.goal_field(kind),
+            Some(i) => match world.house.object_by_instance(i) {
+                Some(o) if o.kind == kind => world.instance_field(i).ok_or_else(|| {
+                    Error::Episodes(format!("episode {:?}: no instance {i}", ep.id))
+                })?,
+                other => {
+                    return Err(Error::Episodes(format!(
+                        "episode {:?}: target_instance {i} of {} is {}, not a {}",
+                        ep.id,
+                        ep.scene,
+                        other.map_or("no object".to_string(), |o| format!("a {}", o.kind.name())),
+                        kind.name()
+                    )))
+                }
+            },
+        };
         let yaw_deg = wrap_deg(ep.initial_orientation as f64);
         let pose = Pose {
             x: ep.initial_position.x,
@@ -254,6 +297,7 @@ impl Backend for EmbeddedSim {
             world,
             field,
             kind,
+            target,
             yaw_deg,
             pose,
             steps: 0,
@@ -378,7 +422,7 @@ impl Backend for EmbeddedSim {
                 .house
                 .objects
                 .iter()
-                .filter(|o| o.kind == run.kind)
+                .filter(|o| o.kind == run.kind && run.target.is_none_or(|i| i == o.instance))
                 .map(|o| sim_bridge::types::Position {
                     x: o.x,
                     y: o.y,

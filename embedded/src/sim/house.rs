@@ -1,23 +1,71 @@
 //! A procedural house: floor plan, furniture and objects generated from a
-//! seed, as renderable primitives with an acceleration grid.
+//! seed and a world version, as renderable primitives with an acceleration
+//! grid.
+//!
+//! - Version 1 ([`House::generate`]) places every object in a random room.
+//! - Version 2 ([`House::generate_version`]) draws the floor plan and the
+//!   furniture exactly as version 1 does, then places each object in a
+//!   room of its kind's priors ([`super::priors`], a stated share off
+//!   them), puts one goal instance in a spot few viewpoints of its room see
+//!   (the `hidden` goals), and in val and test houses two objects of the
+//!   [`UNCOMMON`] kinds, last, so that they are easy to leave out of
+//!   training renders ([`House::without_uncommon`]).
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::catalog::{
-    color_rgb, FurnitureKind, ObjectKind, Pattern, DISTRACTORS, GOAL_CATEGORIES, WALL_THICKNESS,
+    color_rgb, FurnitureKind, ObjectKind, Pattern, DISTRACTORS, GOAL_CATEGORIES, UNCOMMON,
+    WALL_THICKNESS,
 };
 use super::grid::PrimGrid;
 use super::layout::{self, Door, Room, RoomKind};
 use super::nav::NavGrid;
 use super::objects::{footprint_radius, local_extent, object_parts, Placement};
+use super::priors::{candidate_rooms, OFF_PRIOR_SHARE};
 use super::shapes::{Prim, Shape};
+use super::visibility::{self, Eye};
 
 /// Agent radius (plus a margin) used to keep houses connected while furnishing.
 const PLAN_RADIUS: f32 = 0.2;
 /// Cell of the connectivity check grid, metres.
 const PLAN_CELL: f32 = 0.1;
+
+/// World versions this crate builds.
+pub const WORLD_VERSIONS: [u32; 2] = [1, 2];
+/// First house seed of world version 2 that holds [`UNCOMMON`] objects:
+/// the first seed of its val split (`splits::Split::Val.first_seed_of(2)`);
+/// its train houses (seeds below) never hold one.
+pub const V2_UNCOMMON_FROM_SEED: u64 = 11_000_000;
+/// [`UNCOMMON`] objects in a version-2 val or test house (distinct kinds).
+pub const UNCOMMON_PER_HOUSE: usize = 2;
+/// Goal kinds the hidden instance of a version-2 house is drawn from
+/// (small enough to tuck behind furniture).
+pub const HIDDEN_KINDS: [ObjectKind; 6] = [
+    ObjectKind::AlarmClock,
+    ObjectKind::Apple,
+    ObjectKind::Bowl,
+    ObjectKind::Mug,
+    ObjectKind::SprayBottle,
+    ObjectKind::Vase,
+];
+/// Random floor spots tried for a version-2 house's hidden instance (besides
+/// the spots along the sides of furniture and large floor objects).
+const HIDDEN_CANDIDATES: usize = 48;
+/// Spots tried along each side of a piece of furniture or a large floor object.
+const HIDDEN_SIDE_SPOTS: usize = 4;
+/// A hidden spot lies within this distance of furniture or a wall, metres.
+const HIDDEN_NEAR: f32 = 0.45;
+/// The hidden spot is kept when at most this share of its room's
+/// viewpoints (the generation grid's, default camera) see it; else the
+/// instance is placed like any other. Episodes measure again on the
+/// agent's own grid (`variants::HIDDEN_MAX_VISIBILITY`).
+const HIDDEN_MAX_SHARE_GEN: f32 = 0.25;
+/// Generation-grid cells within the success distance that must see a hidden spot.
+const HIDDEN_MIN_NEAR_VIEWS: usize = 4;
+/// Success distance assumed while choosing hidden spots, metres.
+const HIDDEN_REACH: f32 = 1.0;
 
 /// A piece of furniture.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,12 +126,27 @@ pub struct House {
     pub furniture: Vec<Furniture>,
     /// Objects.
     pub objects: Vec<Object>,
+    /// World version 2: the instance placed where few viewpoints see it
+    /// (the only instance of its kind in the house); `None` in version 1
+    /// and where no spot was hidden enough.
+    pub hidden: Option<u32>,
     pub(crate) grid: PrimGrid,
 }
 
 impl House {
-    /// Generates the house `house_<seed>`, deterministically.
+    /// Generates the house `house_<seed>` of world version 1, deterministically.
     pub fn generate(seed: u64) -> House {
+        Self::build(seed, 1)
+    }
+
+    /// Generates the house `house_<seed>` of `world_version` (1 or 2; any
+    /// other version builds version 1: callers validate it first, see
+    /// [`WORLD_VERSIONS`]), deterministically.
+    pub fn generate_version(seed: u64, world_version: u32) -> House {
+        Self::build(seed, if world_version == 2 { 2 } else { 1 })
+    }
+
+    fn build(seed: u64, version: u32) -> House {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let plan = layout::plan(&mut rng);
         let mut b = Builder {
@@ -95,9 +158,16 @@ impl House {
             furniture: Vec::new(),
             objects: Vec::new(),
             next_instance: 1,
+            width: plan.width,
+            depth: plan.depth,
+            hidden: None,
         };
         b.furnish();
-        b.populate();
+        if version == 2 {
+            b.populate_v2(seed >= V2_UNCOMMON_FROM_SEED);
+        } else {
+            b.populate();
+        }
         let grid = PrimGrid::build(&b.prims, [0.0, 0.0, plan.width, plan.depth]);
         House {
             seed,
@@ -108,7 +178,58 @@ impl House {
             prims: b.prims,
             furniture: b.furniture,
             objects: b.objects,
+            hidden: b.hidden,
             grid,
+        }
+    }
+
+    /// The house without its [`UNCOMMON`] objects (their primitives
+    /// removed, everything else as it was): what training renders show.
+    pub fn without_uncommon(&self) -> House {
+        let dropped: std::collections::BTreeSet<usize> = self
+            .objects
+            .iter()
+            .filter(|o| o.kind.is_uncommon())
+            .flat_map(|o| o.parts.clone())
+            .collect();
+        if dropped.is_empty() {
+            return self.clone();
+        }
+        let mut new_index = vec![usize::MAX; self.prims.len()];
+        let mut prims = Vec::with_capacity(self.prims.len() - dropped.len());
+        for (i, p) in self.prims.iter().enumerate() {
+            if !dropped.contains(&i) {
+                new_index[i] = prims.len();
+                prims.push(*p);
+            }
+        }
+        let furniture = self
+            .furniture
+            .iter()
+            .map(|f| Furniture {
+                prim: new_index[f.prim],
+                ..f.clone()
+            })
+            .collect();
+        let objects = self
+            .objects
+            .iter()
+            .filter(|o| !o.kind.is_uncommon())
+            .map(|o| {
+                let start = new_index[o.parts.start];
+                Object {
+                    parts: start..start + o.parts.len(),
+                    ..o.clone()
+                }
+            })
+            .collect();
+        let grid = PrimGrid::build(&prims, [0.0, 0.0, self.width, self.depth]);
+        House {
+            prims,
+            furniture,
+            objects,
+            grid,
+            ..self.clone()
         }
     }
 
@@ -172,6 +293,32 @@ impl House {
             prims,
             furniture: Vec::new(),
             objects: Vec::new(),
+            hidden: None,
+            grid,
+        }
+    }
+
+    /// A house of `rooms` holding `furniture` and `objects` made of `prims`
+    /// (for tests of relations and visibility on hand-built layouts).
+    pub(crate) fn from_parts(
+        prims: Vec<Prim>,
+        rooms: Vec<Room>,
+        furniture: Vec<Furniture>,
+        objects: Vec<Object>,
+        width: f32,
+        depth: f32,
+    ) -> House {
+        let grid = PrimGrid::build(&prims, [0.0, 0.0, width, depth]);
+        House {
+            seed: 0,
+            width,
+            depth,
+            rooms,
+            doors: Vec::new(),
+            prims,
+            furniture,
+            objects,
+            hidden: None,
             grid,
         }
     }
@@ -187,6 +334,9 @@ struct Builder {
     furniture: Vec<Furniture>,
     objects: Vec<Object>,
     next_instance: u32,
+    width: f32,
+    depth: f32,
+    hidden: Option<u32>,
 }
 
 impl Builder {
@@ -383,16 +533,266 @@ impl Builder {
         wanted.sort_by_key(|k| !k.on_floor() || k.on_furniture());
         for (i, &kind) in wanted.iter().enumerate() {
             let first = !wanted[..i].contains(&kind);
-            for attempt in 0..if first { 200 } else { 60 } {
-                let on_top = kind.on_furniture() && (!kind.on_floor() || self.rng.gen_bool(0.5));
-                let placed = if on_top || (attempt >= 40 && kind.on_furniture()) {
-                    self.place_on_furniture(kind)
-                } else {
-                    false
-                };
-                if placed || ((!on_top || attempt >= 30) && self.place_on_floor(kind)) {
-                    break;
+            self.place(kind, None, if first { 200 } else { 60 });
+        }
+    }
+
+    /// Places one object of `kind` in `rooms` (`None`: any room), on a
+    /// furniture top or the floor as the kind allows, in up to `attempts`
+    /// tries; its instance number, `None` when it did not fit.
+    fn place(&mut self, kind: ObjectKind, rooms: Option<&[usize]>, attempts: usize) -> Option<u32> {
+        for attempt in 0..attempts {
+            let on_top = kind.on_furniture() && (!kind.on_floor() || self.rng.gen_bool(0.5));
+            let placed = if on_top || (attempt >= 40 && kind.on_furniture()) {
+                self.place_on_furniture(kind, rooms)
+            } else {
+                None
+            };
+            if placed.is_some() {
+                return placed;
+            }
+            if !on_top || attempt >= 30 {
+                if let Some(i) = self.place_on_floor(kind, rooms) {
+                    return Some(i);
                 }
+            }
+        }
+        None
+    }
+
+    /// Places one object of `kind` by the priors: in its prior rooms, or
+    /// with probability [`OFF_PRIOR_SHARE`] in its other rooms; anywhere
+    /// when it fits nowhere there.
+    fn place_by_prior(&mut self, kind: ObjectKind, attempts: usize) -> Option<u32> {
+        let off = self.rng.gen_bool(OFF_PRIOR_SHARE);
+        let rooms = candidate_rooms(kind, &self.rooms, off);
+        self.place(kind, Some(&rooms), attempts)
+            .or_else(|| self.place(kind, None, 60))
+    }
+
+    /// World version 2's objects: 1-3 instances of every goal category but
+    /// the house's hidden kind and 3-6 distractors by the priors, then the
+    /// single hidden instance, then (with `uncommon`) the uncommon objects.
+    fn populate_v2(&mut self, uncommon: bool) {
+        let hidden_kind = HIDDEN_KINDS[self.rng.gen_range(0..HIDDEN_KINDS.len())];
+        let mut wanted: Vec<ObjectKind> = Vec::new();
+        for kind in GOAL_CATEGORIES {
+            let n = self.rng.gen_range(1..=3);
+            if kind != hidden_kind {
+                wanted.extend(std::iter::repeat_n(kind, n));
+            }
+        }
+        for _ in 0..self.rng.gen_range(3..=6) {
+            wanted.push(DISTRACTORS[self.rng.gen_range(0..DISTRACTORS.len())]);
+        }
+        wanted.shuffle(&mut self.rng);
+        wanted.sort_by_key(|k| !k.on_floor() || k.on_furniture());
+        for (i, &kind) in wanted.iter().enumerate() {
+            let first = !wanted[..i].contains(&kind);
+            self.place_by_prior(kind, if first { 200 } else { 60 });
+        }
+        self.place_hidden(hidden_kind);
+        if uncommon {
+            let mut kinds = UNCOMMON.to_vec();
+            kinds.shuffle(&mut self.rng);
+            for &kind in kinds.iter().take(UNCOMMON_PER_HOUSE) {
+                self.place_by_prior(kind, 200);
+            }
+        }
+    }
+
+    /// The objects and primitives so far as a house (for line-of-sight tests).
+    fn snapshot(&self, extra: &[Prim], extra_object: Option<Object>) -> House {
+        let mut prims = self.prims.clone();
+        let mut objects = self.objects.clone();
+        if let Some(mut o) = extra_object {
+            o.parts = prims.len()..prims.len() + extra.len();
+            objects.push(o);
+        }
+        prims.extend_from_slice(extra);
+        let grid = PrimGrid::build(&prims, [0.0, 0.0, self.width, self.depth]);
+        House {
+            seed: 0,
+            width: self.width,
+            depth: self.depth,
+            rooms: self.rooms.clone(),
+            doors: self.doors.clone(),
+            prims,
+            furniture: self.furniture.clone(),
+            objects,
+            hidden: None,
+            grid,
+        }
+    }
+
+    /// Places the house's one instance of `kind` on the floor in the spot,
+    /// among [`HIDDEN_CANDIDATES`] drawn close to furniture or walls in its
+    /// (prior) rooms, that the fewest viewpoints of its room see, if that is
+    /// at most [`HIDDEN_MAX_SHARE_GEN`] and a few cells within reach see it;
+    /// else places it like any other object.
+    fn place_hidden(&mut self, kind: ObjectKind) {
+        let off = self.rng.gen_bool(OFF_PRIOR_SHARE);
+        let rooms = candidate_rooms(kind, &self.rooms, off);
+        let rad = footprint_radius(kind);
+        let instance = self.next_instance;
+        let mut best: Option<(f32, f32, f32, f32, usize)> = None;
+        let mut spots: Vec<(usize, f32, f32)> = Vec::new();
+        for _ in 0..HIDDEN_CANDIDATES {
+            let room = rooms[self.rng.gen_range(0..rooms.len())];
+            let r = &self.rooms[room];
+            let m = WALL_THICKNESS / 2.0 + rad + 0.03;
+            if r.x1 - r.x0 < 2.0 * m + 0.1 || r.y1 - r.y0 < 2.0 * m + 0.1 {
+                continue;
+            }
+            let x = self.rng.gen_range(r.x0 + m..r.x1 - m);
+            let y = self.rng.gen_range(r.y0 + m..r.y1 - m);
+            spots.push((room, x, y));
+        }
+        // Along every side of the furniture and large floor objects of those rooms.
+        let anchors: Vec<(usize, Shape)> = self
+            .furniture
+            .iter()
+            .filter(|f| rooms.contains(&f.room) && f.kind != FurnitureKind::Table)
+            .map(|f| (f.room, self.prims[f.prim].shape))
+            .chain(
+                self.objects
+                    .iter()
+                    .filter(|o| {
+                        rooms.contains(&o.room)
+                            && o.support.is_none()
+                            && footprint_radius(o.kind) >= 0.15
+                    })
+                    .map(|o| {
+                        let r = footprint_radius(o.kind);
+                        (
+                            o.room,
+                            Shape::Box {
+                                cx: o.x,
+                                cy: o.y,
+                                hx: r,
+                                hy: r,
+                                cos: 1.0,
+                                sin: 0.0,
+                            },
+                        )
+                    }),
+            )
+            .collect();
+        for (room, shape) in anchors {
+            let Shape::Box {
+                cx,
+                cy,
+                hx,
+                hy,
+                cos,
+                sin,
+            } = shape
+            else {
+                continue;
+            };
+            let off = rad + 0.04;
+            for k in 0..HIDDEN_SIDE_SPOTS {
+                let t = (k as f32 + 0.5) / HIDDEN_SIDE_SPOTS as f32 * 2.0 - 1.0;
+                for (lx, ly) in [
+                    (hx + off, t * hy),
+                    (-(hx + off), t * hy),
+                    (t * hx, hy + off),
+                    (t * hx, -(hy + off)),
+                ] {
+                    let (x, y) = (cx + lx * cos - ly * sin, cy + lx * sin + ly * cos);
+                    if self.rooms[room].contains(x, y, rad + 0.03) {
+                        spots.push((room, x, y));
+                    }
+                }
+            }
+        }
+        for (room, x, y) in spots {
+            let r = &self.rooms[room];
+            let yaw = self.rng.gen_range(0.0..std::f32::consts::TAU);
+            let wall_gap =
+                (x - r.x0).min(r.x1 - x).min(y - r.y0).min(r.y1 - y) - WALL_THICKNESS / 2.0 - rad;
+            let furniture_gap = self
+                .furniture
+                .iter()
+                .filter(|f| f.room == room && f.kind != FurnitureKind::Table)
+                .map(|f| self.prims[f.prim].shape.distance(x, y) - rad)
+                .fold(f32::INFINITY, f32::min);
+            if wall_gap.min(furniture_gap) > HIDDEN_NEAR {
+                continue;
+            }
+            let disc = Shape::Cylinder {
+                cx: x,
+                cy: y,
+                r: rad,
+            };
+            if self.near_door(&disc) || self.overlaps_floor_items(&disc, 0.03) {
+                continue;
+            }
+            let parts = object_parts(
+                kind,
+                &self.placement(x, y, 0.0, yaw, [0; 3], Pattern::Solid, instance),
+            );
+            let mut nav = self.nav.clone();
+            for p in &parts {
+                nav.block(&p.shape);
+            }
+            if !rooms_connected(&nav, &self.rooms) {
+                continue;
+            }
+            let probe = Object {
+                kind,
+                instance,
+                color: String::new(),
+                pattern: Pattern::Solid,
+                x,
+                y,
+                base_z: 0.0,
+                top_z: 0.0,
+                room,
+                support: None,
+                parts: 0..0,
+            };
+            let house = self.snapshot(&parts, Some(probe));
+            let Some(obj) = house.objects.last() else {
+                continue;
+            };
+            let main = nav.largest_component();
+            let points = visibility::room_viewpoints(&nav, &main, &house.rooms[room], 0.2);
+            let share = visibility::visibility(&house, obj, &points, Eye::DEFAULT).share();
+            if best.is_some_and(|b| b.0 <= share) {
+                continue;
+            }
+            let near_views = (0..nav.free.len())
+                .filter(|&i| main[i])
+                .filter(|&i| {
+                    let (px, py) = nav.center(i);
+                    house.object_distance(obj, px, py) <= HIDDEN_REACH
+                        && visibility::sees(&house, obj, px, py, Eye::DEFAULT)
+                })
+                .count();
+            if near_views >= HIDDEN_MIN_NEAR_VIEWS {
+                best = Some((share, x, y, yaw, room));
+            }
+        }
+        match best {
+            Some((share, x, y, yaw, room)) if share <= HIDDEN_MAX_SHARE_GEN => {
+                let shapes: Vec<Shape> = object_parts(
+                    kind,
+                    &self.placement(x, y, 0.0, yaw, [0; 3], Pattern::Solid, 0),
+                )
+                .iter()
+                .map(|p| p.shape)
+                .collect();
+                if self.try_block(&shapes) {
+                    self.hidden = Some(self.add_object(kind, x, y, 0.0, yaw, room, None));
+                    return;
+                }
+                self.place(kind, Some(&rooms), 200)
+                    .or_else(|| self.place(kind, None, 60));
+            }
+            _ => {
+                self.place(kind, Some(&rooms), 200)
+                    .or_else(|| self.place(kind, None, 60));
             }
         }
     }
@@ -411,12 +811,13 @@ impl Builder {
         (name, color2, pattern)
     }
 
-    fn place_on_furniture(&mut self, kind: ObjectKind) -> bool {
+    fn place_on_furniture(&mut self, kind: ObjectKind, rooms: Option<&[usize]>) -> Option<u32> {
         let tops: Vec<usize> = (0..self.furniture.len())
             .filter(|&i| self.furniture[i].kind.holds_objects())
+            .filter(|&i| rooms.is_none_or(|r| r.contains(&self.furniture[i].room)))
             .collect();
         if tops.is_empty() {
-            return false;
+            return None;
         }
         let f = self.furniture[tops[self.rng.gen_range(0..tops.len())]].clone();
         let Shape::Box {
@@ -428,7 +829,7 @@ impl Builder {
             sin,
         } = self.prims[f.prim].shape
         else {
-            return false;
+            return None;
         };
         let rad = footprint_radius(kind);
         let (ex, ey) = local_extent(kind);
@@ -446,7 +847,7 @@ impl Builder {
         } else if hx >= ey + 0.03 && hy >= ex + 0.03 {
             (fyaw + flip + std::f32::consts::FRAC_PI_2, ey, ex)
         } else {
-            return false;
+            return None;
         };
         let lx = self.rng.gen_range(-(hx - mx - 0.02)..=hx - mx - 0.02);
         let ly = self.rng.gen_range(-(hy - my - 0.02)..=hy - my - 0.02);
@@ -457,19 +858,21 @@ impl Builder {
                     < rad + footprint_radius(o.kind) + 0.03
         });
         if clash {
-            return false;
+            return None;
         }
-        self.add_object(kind, x, y, f.kind.height(), yaw, f.room, Some(f.kind));
-        true
+        Some(self.add_object(kind, x, y, f.kind.height(), yaw, f.room, Some(f.kind)))
     }
 
-    fn place_on_floor(&mut self, kind: ObjectKind) -> bool {
-        let room = self.rng.gen_range(0..self.rooms.len());
+    fn place_on_floor(&mut self, kind: ObjectKind, rooms: Option<&[usize]>) -> Option<u32> {
+        let room = match rooms {
+            None => self.rng.gen_range(0..self.rooms.len()),
+            Some(r) => r[self.rng.gen_range(0..r.len())],
+        };
         let rad = footprint_radius(kind);
         let r = &self.rooms[room];
         let m = WALL_THICKNESS / 2.0 + rad + 0.03;
         if r.x1 - r.x0 < 2.0 * m + 0.1 || r.y1 - r.y0 < 2.0 * m + 0.1 {
-            return false;
+            return None;
         }
         let x = self.rng.gen_range(r.x0 + m..r.x1 - m);
         let y = self.rng.gen_range(r.y0 + m..r.y1 - m);
@@ -479,7 +882,7 @@ impl Builder {
             r: rad,
         };
         if self.near_door(&disc) || self.overlaps_floor_items(&disc, 0.05) {
-            return false;
+            return None;
         }
         let yaw = self.rng.gen_range(0.0..std::f32::consts::TAU);
         let shapes: Vec<Shape> = object_parts(
@@ -490,10 +893,9 @@ impl Builder {
         .map(|p| p.shape)
         .collect();
         if !self.try_block(&shapes) {
-            return false;
+            return None;
         }
-        self.add_object(kind, x, y, 0.0, yaw, room, None);
-        true
+        Some(self.add_object(kind, x, y, 0.0, yaw, room, None))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -529,7 +931,7 @@ impl Builder {
         yaw: f32,
         room: usize,
         support: Option<FurnitureKind>,
-    ) {
+    ) -> u32 {
         let (name, color2, pattern) = self.pick_look(kind);
         let instance = self.take_instance();
         let placement = self.placement(x, y, base, yaw, color2, pattern, instance);
@@ -556,6 +958,7 @@ impl Builder {
             support,
             parts: start..self.prims.len(),
         });
+        instance
     }
 }
 

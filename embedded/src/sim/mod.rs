@@ -11,10 +11,13 @@ pub mod layout;
 pub mod motion;
 pub mod nav;
 mod objects;
+pub mod priors;
+pub mod relations;
 mod shade;
 pub mod shapes;
 pub mod trace;
 pub mod truth;
+pub mod visibility;
 pub mod world;
 
 pub use camera::Camera;

@@ -129,6 +129,109 @@ pub(crate) fn object_parts(kind: ObjectKind, p: &Placement) -> Vec<Prim> {
             b.cylinder(0.0, 0.0, 0.018, z + 0.03, z + 1.2, false);
             b.cylinder(0.0, 0.0, 0.15, z + 1.2, z + 1.42, true);
         }
+        ObjectKind::EspressoMachine => {
+            // Body with a water tank at the back, the brew head and drip tray in front.
+            b.cuboid(-0.04, 0.0, 0.1, 0.13, z, z + 0.36, true);
+            b.cuboid(0.1, 0.0, 0.06, 0.07, z + 0.24, z + 0.31, false);
+            b.cylinder(0.11, 0.0, 0.025, z + 0.17, z + 0.24, false);
+            b.cuboid(0.1, 0.0, 0.06, 0.09, z, z + 0.03, false);
+        }
+        ObjectKind::RiceCooker => {
+            b.cylinder(0.0, 0.0, 0.14, z, z + 0.2, true);
+            b.sphere(0.0, 0.0, z + 0.17, 0.13, false);
+            b.cuboid(0.0, 0.0, 0.02, 0.09, z + 0.29, z + 0.32, false);
+        }
+        ObjectKind::PlasticCrate => {
+            b.cuboid(0.0, 0.0, 0.22, 0.16, z, z + 0.28, true);
+        }
+        ObjectKind::GraphicsCard => {
+            // A flat board lying on its back with two fans on top, scaled 1.5x.
+            let s = 1.5;
+            b.cuboid(0.0, 0.0, 0.14 * s, 0.055 * s, z, z + 0.035 * s, true);
+            b.cylinder(
+                -0.065 * s,
+                0.0,
+                0.045 * s,
+                z + 0.035 * s,
+                z + 0.045 * s,
+                false,
+            );
+            b.cylinder(
+                0.065 * s,
+                0.0,
+                0.045 * s,
+                z + 0.035 * s,
+                z + 0.045 * s,
+                false,
+            );
+        }
+        ObjectKind::MateGourd => {
+            let s = 1.5;
+            let r = 0.05 * s;
+            b.sphere(0.0, 0.0, z + r, r, true);
+            b.cylinder(0.0, 0.0, 0.032 * s, z + 1.6 * r, z + 2.2 * r, true);
+            b.cylinder(
+                0.012 * s,
+                0.0,
+                0.005 * s,
+                z + 1.8 * r,
+                z + 2.2 * r + 0.1 * s,
+                false,
+            );
+        }
+        ObjectKind::ToyPlane => {
+            let s = 1.5;
+            b.cuboid(0.0, 0.0, 0.15 * s, 0.025 * s, z, z + 0.05 * s, true);
+            b.cuboid(
+                0.02 * s,
+                0.0,
+                0.035 * s,
+                0.16 * s,
+                z + 0.03 * s,
+                z + 0.045 * s,
+                false,
+            );
+            b.cuboid(
+                -0.13 * s,
+                0.0,
+                0.02 * s,
+                0.06 * s,
+                z + 0.04 * s,
+                z + 0.05 * s,
+                false,
+            );
+            b.cuboid(
+                -0.14 * s,
+                0.0,
+                0.012 * s,
+                0.006 * s,
+                z + 0.05 * s,
+                z + 0.1 * s,
+                false,
+            );
+        }
+        ObjectKind::GingerbreadHouse => {
+            let s = 1.5;
+            b.cuboid(0.0, 0.0, 0.1 * s, 0.08 * s, z, z + 0.1 * s, true);
+            b.cuboid(
+                0.0,
+                0.0,
+                0.11 * s,
+                0.06 * s,
+                z + 0.1 * s,
+                z + 0.14 * s,
+                false,
+            );
+            b.cuboid(
+                0.0,
+                0.0,
+                0.11 * s,
+                0.03 * s,
+                z + 0.14 * s,
+                z + 0.17 * s,
+                false,
+            );
+        }
     }
     b.parts
 }

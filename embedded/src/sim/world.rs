@@ -1,6 +1,7 @@
 //! A house with its ground truth for one agent configuration: the
-//! navigability grid and, per goal category, the success points and the
-//! geodesic distance field to them.
+//! navigability grid and, per goal category (or per described instance, for
+//! world version 2's goal variants), the success points and the geodesic
+//! distance field to them.
 //!
 //! A success point is a free nav cell whose centre lies within
 //! `success_distance` (horizontally) of a goal instance's footprint and
@@ -15,7 +16,7 @@ use super::catalog::ObjectKind;
 use super::config::SimConfig;
 use super::house::{House, Object};
 use super::nav::NavGrid;
-use super::trace::first_prim;
+use super::visibility::{self, Eye, Visibility, VIEWPOINT_SPACING};
 use sim_bridge::types::Position;
 
 /// Success points of one goal category and the geodesic field to them.
@@ -38,6 +39,7 @@ pub struct World {
     half_vfov: f32,
     success_distance: f32,
     fields: Mutex<BTreeMap<ObjectKind, Arc<GoalField>>>,
+    instance_fields: Mutex<BTreeMap<u32, Arc<GoalField>>>,
 }
 
 impl World {
@@ -57,7 +59,51 @@ impl World {
             half_vfov: cfg.vfov() / 2.0,
             success_distance: cfg.success_distance,
             fields: Mutex::new(BTreeMap::new()),
+            instance_fields: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// The success points and distance field of one object, by instance
+    /// number (computed on first use): the goal of an episode that
+    /// describes an instance, where other instances of its category do not
+    /// count. `None` for an instance the house does not have.
+    pub fn instance_field(&self, instance: u32) -> Option<Arc<GoalField>> {
+        let obj = self.house.object_by_instance(instance)?;
+        let mut fields = self
+            .instance_fields
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        Some(
+            fields
+                .entry(instance)
+                .or_insert_with(|| {
+                    let success = self.success_points_of(obj);
+                    let dist = self.nav.distance_field(&success);
+                    Arc::new(GoalField { success, dist })
+                })
+                .clone(),
+        )
+    }
+
+    /// The camera of the configured agent.
+    pub fn eye(&self) -> Eye {
+        Eye {
+            height: self.camera_height,
+            half_vfov: self.half_vfov,
+        }
+    }
+
+    /// How many viewpoints of `obj`'s room (free cells of the main
+    /// component on a [`VIEWPOINT_SPACING`] lattice) see it: the
+    /// measure of world version 2's hidden goals.
+    pub fn room_visibility(&self, obj: &Object, main: &[bool]) -> Visibility {
+        let points = visibility::room_viewpoints(
+            &self.nav,
+            main,
+            &self.house.rooms[obj.room],
+            VIEWPOINT_SPACING,
+        );
+        visibility::visibility(&self.house, obj, &points, self.eye())
     }
 
     /// The success points and distance field of `kind` (computed on first use).
@@ -128,17 +174,7 @@ impl World {
 
     /// Whether the camera of an agent at `(x, y)` can see `obj` for some heading.
     pub fn sees(&self, obj: &Object, x: f32, y: f32) -> bool {
-        let eye = [x, y, self.camera_height];
-        self.house.prims[obj.parts.clone()].iter().any(|p| {
-            let (cx, cy) = p.shape.center();
-            [(p.z0 + p.z1) / 2.0, p.z1 - 0.01].into_iter().any(|z| {
-                let horiz = ((cx - x).powi(2) + (cy - y).powi(2)).sqrt();
-                let angle = (z - eye[2]).atan2(horiz).abs();
-                angle <= self.half_vfov
-                    && first_prim(&self.house, eye, [cx, cy, z])
-                        .is_some_and(|i| self.house.prims[i].instance == obj.instance)
-            })
-        })
+        visibility::sees(&self.house, obj, x, y, self.eye())
     }
 
     /// The corner points of a shortest walkable path from `from` (world

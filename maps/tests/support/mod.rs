@@ -307,7 +307,9 @@ impl Explorer {
         };
         if !ok {
             self.collisions += 1;
-            self.map.mark_blocked_move(&p, 0.3);
+            self.map
+                .mark_blocked_move(&p, 0.3)
+                .expect("the apartment lies well inside the map's extent");
         }
         self.pose.apply(motion, ok);
     }
