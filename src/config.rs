@@ -258,6 +258,7 @@ impl Config {
             );
         }
         let cow = &self.agent.cow;
+        cow.validate()?;
         if let Some(r) = cow.reexplore_max_depth {
             if !(r.is_finite() && r > cow.map.min_depth) {
                 bail!(
@@ -330,6 +331,11 @@ mod tests {
         let bad: Config = toml::from_str("[agent.cow]\nreexplore_max_depth = 0.0\n").unwrap();
         let err = bad.validate().unwrap_err();
         assert!(err.to_string().contains("reexplore_max_depth"), "{err}");
+        let err = toml::from_str::<Config>("[agent.cow]\nexplore = \"valu\"\n").unwrap_err();
+        assert!(err.to_string().contains("valu"), "{err}");
+        let bad: Config = toml::from_str("[agent.cow]\nvalue_radius = 9.0\n").unwrap();
+        let err = bad.validate().unwrap_err();
+        assert!(err.to_string().contains("value_radius = 9"), "{err}");
     }
 
     /// Every field of the configuration appears in `configs/embedded.toml`,

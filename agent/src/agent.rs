@@ -56,12 +56,16 @@ pub struct StepCost {
     pub frontier_ms: f64,
     /// Path planning and path following.
     pub plan_ms: f64,
+    /// Value-guided exploration (`agent.cow.explore = "value"`): the view
+    /// score, the value map update and the frontier ranking; 0 otherwise.
+    #[serde(default)]
+    pub value_ms: f64,
 }
 
 impl StepCost {
     /// Everything but localization: the agent's own per-step cost.
     pub fn agent_ms(&self) -> f64 {
-        self.map_ms + self.frontier_ms + self.plan_ms
+        self.map_ms + self.frontier_ms + self.plan_ms + self.value_ms
     }
 }
 

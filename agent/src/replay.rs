@@ -56,7 +56,10 @@ pub struct StageSummary {
     pub frontier: TimingSummary,
     /// Planning (distance field, A*, path following).
     pub plan: TimingSummary,
-    /// The three together: the agent's own per-step cost.
+    /// Value-guided exploration (view score, value map, ranking); 0 with
+    /// `explore = "nearest"`.
+    pub value: TimingSummary,
+    /// All of them together: the agent's own per-step cost.
     pub agent: TimingSummary,
 }
 
@@ -69,6 +72,7 @@ impl StageSummary {
             map: pick(|c| c.map_ms),
             frontier: pick(|c| c.frontier_ms),
             plan: pick(|c| c.plan_ms),
+            value: pick(|c| c.value_ms),
             agent: pick(StepCost::agent_ms),
         }
     }

@@ -27,6 +27,7 @@ pub fn format_summary(s: &StageSummary) -> String {
         line("map", &s.map),
         line("frontiers", &s.frontier),
         line("planning", &s.plan),
+        line("value", &s.value),
         line("total", &s.agent),
     ]
     .join("\n")

@@ -29,6 +29,36 @@ pub enum PoseJump {
     ResetMap,
 }
 
+/// How the agent chooses the frontier it explores (`agent.cow.explore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Explore {
+    /// The reachable frontier with the lowest path cost (CoW).
+    #[default]
+    Nearest,
+    /// The reachable frontier with the best value against path cost
+    /// (VLFM-style, [`crate::cow::value`]): a value map beside the
+    /// occupancy map holds how much each view matched the goal.
+    Value,
+}
+
+/// Which score of a view the value map spreads over the cells the camera
+/// saw (`agent.cow.value_score`, used with `explore = "value"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueScore {
+    /// The image embedding's similarity to the goal text if the localizer
+    /// gives one, else its pooled relevance, else the pooled confidence map.
+    #[default]
+    Auto,
+    /// The image embedding's similarity to the goal text (CLIP localizers
+    /// whose image graph outputs embeddings); else the pooled confidence map.
+    Embedding,
+    /// The localizer's own pooled relevance (top share of its relevance
+    /// before any threshold); else the pooled confidence map.
+    Relevance,
+}
+
 /// Occupancy-map settings (mirrors `maps::MapConfig`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -153,6 +183,28 @@ pub struct CowConfig {
     /// `"error"` (end the episode with an error naming the jump) or
     /// `"reset_map"` (start a new map at the new pose and go on).
     pub on_pose_jump: PoseJump,
+    /// How the frontier to explore is chosen: `"nearest"` (CoW: lowest path
+    /// cost) or `"value"` (best value against path cost; see
+    /// `value_cost_weight`). Everything else in the loop is the same.
+    pub explore: Explore,
+    /// With `explore = "value"`: which view score feeds the value map,
+    /// `"auto"`, `"embedding"` or `"relevance"` ([`ValueScore`]). A
+    /// localizer without view scores (the oracle) falls back to the mean of
+    /// the top `value_top_share` of the confidence map it gave the agent.
+    pub value_score: ValueScore,
+    /// Share of the relevance (or confidence) pooled into a view's score, in
+    /// `(0, 1]`: the mean of the highest `value_top_share` of the values.
+    pub value_top_share: f32,
+    /// Trade-off of value against path cost: a frontier's score is its
+    /// value as a z-score over the value map (standard deviations above the
+    /// map's mean) minus this weight times its path cost in metres (the
+    /// planner's cost: length, weighted near obstacles). 0.25: a frontier 4 m
+    /// farther must look one standard deviation more promising. 0 ranks by
+    /// value alone (VLFM); a large weight gives back `"nearest"`.
+    pub value_cost_weight: f32,
+    /// A frontier's value is the confidence-weighted mean value of the cells
+    /// within this distance (a square) of its target cell, metres.
+    pub value_radius: f32,
     /// The occupancy map.
     pub map: MapSettings,
 }
@@ -175,7 +227,96 @@ impl Default for CowConfig {
             reexplore_max_depth: None,
             max_pose_jump_steps: 4.0,
             on_pose_jump: PoseJump::Error,
+            explore: Explore::Nearest,
+            value_score: ValueScore::Auto,
+            value_top_share: 0.1,
+            value_cost_weight: 0.25,
+            value_radius: 0.5,
             map: MapSettings::default(),
+        }
+    }
+}
+
+/// Largest `value_radius`, metres (a frontier's neighbourhood, not a room).
+pub const MAX_VALUE_RADIUS: f32 = 5.0;
+
+impl CowConfig {
+    /// Checks the values serde cannot: the value-exploration knobs. The
+    /// error names the field, the value and the limit.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let bad = |field: &str, value: f32, limit: &str| {
+            Err(crate::Error::Config(format!(
+                "agent.cow.{field} = {value} must be {limit}"
+            )))
+        };
+        let s = self.value_top_share;
+        if !(s > 0.0 && s <= 1.0) {
+            return bad("value_top_share", s, "in (0, 1]");
+        }
+        let w = self.value_cost_weight;
+        if !(w.is_finite() && w >= 0.0) {
+            return bad("value_cost_weight", w, "a finite weight of at least 0");
+        }
+        let r = self.value_radius;
+        if !(r.is_finite() && (0.0..=MAX_VALUE_RADIUS).contains(&r)) {
+            return bad(
+                "value_radius",
+                r,
+                &format!("between 0 and {MAX_VALUE_RADIUS} metres"),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<CowConfig, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn explore_defaults_to_nearest_and_reads_value() {
+        let c = parse("{}").unwrap();
+        assert_eq!(c.explore, Explore::Nearest);
+        assert_eq!(c, CowConfig::default());
+        let c = parse(r#"{"explore": "value", "value_score": "relevance"}"#).unwrap();
+        assert_eq!(c.explore, Explore::Value);
+        assert_eq!(c.value_score, ValueScore::Relevance);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_explore_values_and_bad_knobs_are_errors_naming_them() {
+        let e = parse(r#"{"explore": "valu"}"#).unwrap_err().to_string();
+        assert!(e.contains("valu") && e.contains("nearest"), "{e}");
+        let e = parse(r#"{"value_score": "clip"}"#).unwrap_err().to_string();
+        assert!(e.contains("clip") && e.contains("embedding"), "{e}");
+        let with = |f: fn(&mut CowConfig)| {
+            let mut c = CowConfig::default();
+            f(&mut c);
+            c.validate().unwrap_err().to_string()
+        };
+        for (e, want) in [
+            (with(|c| c.value_top_share = 0.0), "value_top_share = 0 "),
+            (with(|c| c.value_top_share = 1.5), "value_top_share = 1.5 "),
+            (
+                with(|c| c.value_cost_weight = -1.0),
+                "value_cost_weight = -1 ",
+            ),
+            (
+                with(|c| c.value_cost_weight = f32::NAN),
+                "value_cost_weight = NaN ",
+            ),
+            (
+                with(|c| c.value_radius = 7.0),
+                "value_radius = 7 must be between 0 and 5",
+            ),
+        ] {
+            assert!(e.contains(want), "{want}: {e}");
         }
     }
 }

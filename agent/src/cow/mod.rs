@@ -4,21 +4,24 @@
 //! Each step: pose ([`pose`]) → goal localization (any [`Localizer`]) →
 //! map update (`maps::OccupancyMap::integrate`) → distance field from the
 //! agent (`maps::Planner::update`) → decision ([`policy`]) → action.
+//! With `explore = "value"` the view's score also updates a value map
+//! beside the occupancy map, which ranks the frontiers ([`value`]).
 //! Stage timings are reported through [`Agent::last_cost`].
 
 pub mod config;
 pub mod policy;
 pub mod pose;
+pub mod value;
 
 use std::time::Instant;
 
 use maps::{
     FollowConfig, FrontierConfig, FrontierFinder, FrontierMemory, OccupancyMap, PinholeCamera,
-    PlanConfig, Planner, Pose2,
+    PlanConfig, Planner, Pose2, ValueMap,
 };
 use sim_bridge::{Action, Capabilities, EpisodeResult, Observation};
 
-pub use config::{CowConfig, MapSettings, PoseJump, PoseSource};
+pub use config::{CowConfig, Explore, MapSettings, PoseJump, PoseSource, ValueScore};
 
 use crate::agent::{Agent, AgentStatus, EpisodeStart, MapSnapshot, Relevance, StepCost};
 use crate::localize::{center::reduce_to_center, Goal, Localizer};
@@ -26,12 +29,16 @@ use crate::Error;
 pub use policy::Mode;
 use policy::{Planners, Policy};
 use pose::PoseTracker;
+use value::{pool_confidence, view_score, ScoreSource};
 
 /// Everything the agent builds up during one episode.
 #[derive(Debug)]
 pub struct EpisodeState {
     /// The occupancy map.
     pub map: OccupancyMap,
+    /// How well each cell's views matched the goal (`explore = "value"`;
+    /// empty otherwise). Cleared with the map and on a new goal.
+    pub values: ValueMap,
     /// Distance field and A* planner.
     pub planner: Planner,
     /// A planner that may cross inflated cells, for when `planner` finds no way.
@@ -68,6 +75,11 @@ pub struct CowAgent {
     confidence: Vec<f32>,
     /// Scratch buffer of goal-pixel distances, reused every step.
     goal_distances: Vec<f32>,
+    /// Scratch buffers of the confidence-map pooling, reused every step.
+    pool_samples: Vec<f32>,
+    pool_scratch: Vec<f32>,
+    /// Where the view scores of this episode came from so far (logged on change).
+    score_source: Option<ScoreSource>,
     state: Option<EpisodeState>,
     last_action: Option<Action>,
     cost: StepCost,
@@ -94,6 +106,7 @@ impl CowAgent {
         let mut map_config = self.config.map.to_map_config(self.threshold);
         map_config.max_depth = range.min(map_config.max_depth);
         st.map = OccupancyMap::new(map_config).map_err(|e| Error::Config(e.to_string()))?;
+        st.values.clear();
         st.memory.clear();
         st.reexplored = true;
         tracing::debug!(
@@ -125,6 +138,7 @@ impl CowAgent {
     fn fresh_map(&self, st: &mut EpisodeState) -> Result<(), Error> {
         let map_config = self.config.map.to_map_config(self.threshold);
         st.map = OccupancyMap::new(map_config).map_err(|e| Error::Config(e.to_string()))?;
+        st.values.clear();
         st.memory.clear();
         st.trajectory.clear();
         st.policy.forget_map(st.spins);
@@ -144,6 +158,9 @@ impl CowAgent {
             stop_threshold,
             confidence: Vec::new(),
             goal_distances: Vec::new(),
+            pool_samples: Vec::new(),
+            pool_scratch: Vec::new(),
+            score_source: None,
             state: None,
             last_action: None,
             cost: StepCost::default(),
@@ -199,6 +216,45 @@ impl CowAgent {
     }
 }
 
+impl CowAgent {
+    /// Fuses this step's view score (`value_score`: the localizer's, else
+    /// the pooled confidence map) into the value map, over the cells the
+    /// depth frame shows from `pose` (the occupancy map's depth settings).
+    fn update_values(
+        &mut self,
+        st: &mut EpisodeState,
+        depth: &[f32],
+        pose: &Pose2,
+    ) -> Result<(), Error> {
+        let share = self.config.value_top_share;
+        let width = st.camera.width as usize;
+        let stride = st.map.config().stride_for(st.camera.width);
+        let (confidence, samples, scratch) = (
+            &self.confidence,
+            &mut self.pool_samples,
+            &mut self.pool_scratch,
+        );
+        let (score, source) = view_score(
+            self.config.value_score,
+            self.localizer.view_scores(share),
+            || pool_confidence(confidence, width, stride, share, samples, scratch),
+        );
+        if self.score_source != Some(source) {
+            tracing::debug!(
+                localizer = self.localizer.name(),
+                choice = ?self.config.value_score,
+                ?source,
+                "value map fed by this view score"
+            );
+            self.score_source = Some(source);
+        }
+        st.values
+            .integrate_view(&st.map, depth, &st.camera, pose, score)
+            .map_err(|e| Error::Observation(e.to_string()))?;
+        Ok(())
+    }
+}
+
 /// Pixels of the goal that must be seen within the stop distance before
 /// stopping on sight (a few pixels, like the simulators' visibility test).
 const STOP_MIN_PIXELS: usize = 8;
@@ -213,6 +269,7 @@ impl Agent for CowAgent {
     }
 
     fn reset(&mut self, start: &EpisodeStart<'_>) -> Result<(), Error> {
+        self.config.validate()?;
         let caps = start.capabilities;
         self.localizer.set_goal(&start.goal, caps)?;
         for needed in [
@@ -249,6 +306,7 @@ impl Agent for CowAgent {
         self.confidence.resize(camera.pixels(), 0.0);
         self.state = Some(EpisodeState {
             map,
+            values: ValueMap::new(),
             planner: Planner::new(PlanConfig {
                 unknown_cost: self.config.unknown_cost,
                 ..PlanConfig::default()
@@ -281,6 +339,7 @@ impl Agent for CowAgent {
         });
         self.last_action = None;
         self.cost = StepCost::default();
+        self.score_source = None;
         Ok(())
     }
 
@@ -348,6 +407,12 @@ impl Agent for CowAgent {
             let agent_cell = st.map.cell_of(pose.point());
             cost.map_ms = ms(t);
 
+            if self.config.explore == Explore::Value {
+                let t = Instant::now();
+                self.update_values(&mut st, &frame.depth, &pose)?;
+                cost.value_ms = ms(t);
+            }
+
             let t = Instant::now();
             st.planner.update(&st.map, agent_cell);
             cost.plan_ms = ms(t);
@@ -363,6 +428,7 @@ impl Agent for CowAgent {
                 },
                 &mut st.frontiers,
                 &mut st.memory,
+                &st.values,
                 st.pose.last_move_failed(),
                 &mut cost,
             );
@@ -396,6 +462,8 @@ impl Agent for CowAgent {
         self.localizer.set_goal(goal, capabilities)?;
         if let Some(st) = self.state.as_mut() {
             st.map.clear_all_evidence();
+            // What the views said is about the old goal.
+            st.values.clear();
             st.policy.forget_goal(st.spins);
             tracing::info!(goal = %goal.text, "new goal: the map stays, the old goal's evidence is gone");
         }

@@ -1,4 +1,5 @@
-//! CoW's decision loop: spin to look around, explore the nearest frontier,
+//! CoW's decision loop: spin to look around, explore the nearest frontier
+//! (or, with `explore = "value"`, the one ranked best by [`super::value`]),
 //! exploit as soon as the map holds goal evidence, Stop when the goal is
 //! close; recover when stuck, fall back to exploring when exploitation
 //! fails.
@@ -7,7 +8,7 @@ use std::time::Instant;
 
 use maps::{
     follow_path, turn_toward, Cell, FollowConfig, FollowStep, FrontierFinder, FrontierMemory,
-    Motion, OccupancyMap, Planner, Pose2,
+    Motion, OccupancyMap, Planner, Pose2, ValueMap,
 };
 use nalgebra::Point2;
 use rand::{Rng, SeedableRng};
@@ -16,6 +17,7 @@ use sim_bridge::Action;
 
 use super::config::CowConfig;
 use super::pose::action_of;
+use super::value::ValueRanking;
 use crate::agent::StepCost;
 use crate::random::stable_hash;
 
@@ -63,6 +65,10 @@ pub struct Policy {
     recover_motion: Motion,
     idle_steps: u32,
     rng: ChaCha8Rng,
+    /// Frontier ranking by value (`explore = "value"`); `None`: nearest first.
+    ranking: Option<ValueRanking>,
+    /// Scratch of the ranking, reused.
+    ranked: Vec<(f32, maps::FrontierTarget)>,
 }
 
 /// The planners a decision may use: the normal one (its field already
@@ -114,6 +120,8 @@ impl Policy {
             recover_motion: Motion::TurnLeft,
             idle_steps: 0,
             rng: ChaCha8Rng::seed_from_u64(stable_hash(episode_id)),
+            ranking: ValueRanking::of(config),
+            ranked: Vec::new(),
         }
     }
 
@@ -161,7 +169,8 @@ impl Policy {
     /// Chooses the next action.
     ///
     /// `seen_at`: distance of the goal in the current frame, if it is in
-    /// view. `move_failed`: the last MoveAhead was blocked. Frontier and
+    /// view. `move_failed`: the last MoveAhead was blocked. `values`: the
+    /// value map, read only with `explore = "value"`. Frontier, ranking and
     /// planning time are added to `cost`.
     #[allow(clippy::too_many_arguments)]
     pub fn decide(
@@ -172,6 +181,7 @@ impl Policy {
         planners: Planners<'_>,
         frontiers: &mut FrontierFinder,
         memory: &mut FrontierMemory,
+        values: &ValueMap,
         move_failed: bool,
         cost: &mut StepCost,
     ) -> Action {
@@ -183,6 +193,7 @@ impl Policy {
             planners,
             frontiers,
             memory,
+            values,
             move_failed,
             cost,
         );
@@ -212,6 +223,7 @@ impl Policy {
         planners: Planners<'_>,
         frontiers: &mut FrontierFinder,
         memory: &mut FrontierMemory,
+        values: &ValueMap,
         move_failed: bool,
         cost: &mut StepCost,
     ) -> Action {
@@ -265,7 +277,7 @@ impl Policy {
             self.idle_steps = 0;
             return action;
         }
-        let mut explore = self.explore(pose, map, normal, frontiers, memory, cost);
+        let mut explore = self.explore(pose, map, normal, frontiers, memory, values, cost);
         if explore.is_none() {
             // Nothing reachable with the inflated map: cross inflated cells
             // (narrow doors, gaps between furniture) rather than give up.
@@ -274,7 +286,7 @@ impl Policy {
                 relaxed.update(map, map.cell_of(pose.point()));
                 cost.plan_ms += t.elapsed().as_secs_f64() * 1e3;
             }
-            explore = self.explore(pose, map, relaxed, frontiers, memory, cost);
+            explore = self.explore(pose, map, relaxed, frontiers, memory, values, cost);
         }
         if let Some(action) = explore {
             self.mode = Mode::Explore;
@@ -392,7 +404,9 @@ impl Policy {
         None
     }
 
-    /// Walks to the nearest reachable frontier; `None` when there is none.
+    /// Walks to the nearest reachable frontier (with a value ranking: the
+    /// best ranked); `None` when there is none.
+    #[allow(clippy::too_many_arguments)]
     fn explore(
         &mut self,
         pose: &Pose2,
@@ -400,11 +414,23 @@ impl Policy {
         planner: &Planner,
         frontiers: &mut FrontierFinder,
         memory: &mut FrontierMemory,
+        values: &ValueMap,
         cost: &mut StepCost,
     ) -> Option<Action> {
         let t = Instant::now();
-        let targets = frontiers.find(map, planner, memory).to_vec();
+        let mut targets = frontiers.find(map, planner, memory).to_vec();
         cost.frontier_ms += t.elapsed().as_secs_f64() * 1e3;
+        if let Some(ranking) = self.ranking {
+            let t = Instant::now();
+            ranking.rank(&mut targets, values, map.cell_size(), &mut self.ranked);
+            cost.value_ms += t.elapsed().as_secs_f64() * 1e3;
+            tracing::debug!(
+                step = self.step,
+                best = ?targets.first().map(|b| (b.point.x, b.point.y, b.cost)),
+                values = ?values.stats(),
+                "frontiers ranked by value"
+            );
+        }
         tracing::debug!(
             step = self.step,
             stats = ?frontiers.stats(),
