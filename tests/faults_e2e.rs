@@ -174,6 +174,25 @@ fn spawn_cow(args: Vec<String>) -> JoinHandle<Output> {
     std::thread::spawn(move || cow_command(&args).output().unwrap())
 }
 
+/// Runs `cow run` with [`run_args`] and waits for it.
+fn run_cow(config: &Path, sims: &[&str], steps: u32, out: &Path) -> Output {
+    cow_command(&run_args(config, sims, steps, out))
+        .output()
+        .unwrap()
+}
+
+/// The records of a run against `sim` that must succeed.
+fn records_of_run(
+    config: &Path,
+    sim: &str,
+    steps: u32,
+    out: &Path,
+) -> BTreeMap<String, serde_json::Value> {
+    let o = run_cow(config, &[sim], steps, out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    results(out)
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -204,12 +223,7 @@ fn reference(
     steps: u32,
 ) -> BTreeMap<String, serde_json::Value> {
     let server = Served::start(&tcp_endpoint(), episodes, None);
-    let out = dir.join("reference");
-    let o = cow_command(&run_args(config, &[&server.endpoint], steps, &out))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    let r = results(&out);
+    let r = records_of_run(config, &server.endpoint, steps, &dir.join("reference"));
     assert_eq!(r.len(), episodes);
     r
 }
@@ -240,6 +254,20 @@ fn failed_ids(stderr: &str) -> Vec<String> {
         .filter_map(|rest| rest.split_whitespace().next())
         .map(str::to_string)
         .collect()
+}
+
+/// The standard error of run `o`, which must have succeeded with every
+/// episode ending exactly once ([`each_episode_once`] against
+/// `reference`), and the failed episodes.
+fn succeeded_once(
+    o: &Output,
+    out: &Path,
+    reference: &BTreeMap<String, serde_json::Value>,
+) -> (String, Vec<String>) {
+    let err = stderr(o);
+    assert!(o.status.success(), "{err}");
+    let failed = each_episode_once(out, &err, reference);
+    (err, failed)
 }
 
 /// Every episode exactly once: recorded (equal to the uninterrupted run's
@@ -297,9 +325,7 @@ fn a_server_killed_mid_episode_fails_that_episode_and_a_restarted_one_is_picked_
     std::thread::sleep(Duration::from_millis(1500));
     let second = Served::start(&endpoint, n, None);
     let o = run.join().unwrap();
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
-    let failed = each_episode_once(&out, &err, &want);
+    let (err, failed) = succeeded_once(&o, &out, &want);
     assert_eq!(failed, [ids[2].clone()], "{err}");
     let why = failure_of(&err, &ids[2]).unwrap();
     assert!(
@@ -345,9 +371,7 @@ fn one_workers_server_dies_and_comes_back_while_the_other_goes_on() {
     drop(first);
     let second = Served::start(&flaky, n, None);
     let o = run.join().unwrap();
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
-    let failed = each_episode_once(&out, &err, &want);
+    let (err, failed) = succeeded_once(&o, &out, &want);
     assert_eq!(failed.len(), 1, "{err}");
     let why = failure_of(&err, &failed[0]).unwrap();
     // Back within the client's retries: the fresh server has no episode.
@@ -383,14 +407,7 @@ fn one_workers_server_dies_for_good_and_the_other_finishes_the_run() {
     let doomed = Served::start(&tcp_endpoint(), n, Some((2, 30)));
     let out = dir.path().join("run");
     let started = Instant::now();
-    let o = cow_command(&run_args(
-        &cfg,
-        &[&steady.endpoint, &doomed.endpoint],
-        steps,
-        &out,
-    ))
-    .output()
-    .unwrap();
+    let o = run_cow(&cfg, &[&steady.endpoint, &doomed.endpoint], steps, &out);
     let took = started.elapsed();
     let err = stderr(&o);
     assert!(doomed.counts.lock().unwrap().killed, "{err}");
@@ -511,12 +528,7 @@ fn slow_reference(
     steps: u32,
 ) -> BTreeMap<String, serde_json::Value> {
     let server = SlowServer::start(n, |_, _, _| None);
-    let out = dir.join("reference");
-    let o = cow_command(&run_args(cfg, &[&server.endpoint], steps, &out))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    results(&out)
+    records_of_run(cfg, &server.endpoint, steps, &dir.join("reference"))
 }
 
 /// One step of the second episode takes 1.5 s, beyond the configured 2
@@ -537,13 +549,9 @@ fn a_step_slower_than_the_timeout_fails_its_episode_and_the_run_goes_on() {
     });
     let out = dir.path().join("run");
     let started = Instant::now();
-    let o = cow_command(&run_args(&cfg, &[&server.endpoint], steps, &out))
-        .output()
-        .unwrap();
+    let o = run_cow(&cfg, &[&server.endpoint], steps, &out);
     let took = started.elapsed();
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
-    let failed = each_episode_once(&out, &err, &want);
+    let (err, failed) = succeeded_once(&o, &out, &want);
     let ids = episode_ids(&server.endpoint);
     assert_eq!(failed, [ids[1].clone()], "{err}");
     let why = failure_of(&err, &ids[1]).unwrap();
@@ -577,9 +585,7 @@ fn a_server_slower_than_the_timeout_on_every_reset_ends_the_run_with_typed_error
     });
     let out = dir.path().join("run");
     let started = Instant::now();
-    let o = cow_command(&run_args(&cfg, &[&server.endpoint], steps, &out))
-        .output()
-        .unwrap();
+    let o = run_cow(&cfg, &[&server.endpoint], steps, &out);
     let took = started.elapsed();
     let err = stderr(&o);
     assert!(!o.status.success(), "{err}");

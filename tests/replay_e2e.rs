@@ -38,15 +38,9 @@ fn goal_class(rec: &Recording) -> u32 {
         .unwrap() as u32
 }
 
-#[test]
-fn replay_draws_every_step_of_a_recorded_episode() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (run, rec_dir, out) = (
-        tmp.path().join("run"),
-        tmp.path().join("rec"),
-        tmp.path().join("replay"),
-    );
-    let s = |p: &Path| p.to_str().unwrap().to_string();
+/// Runs one embedded episode of at most `max_steps` steps with the oracle
+/// localizer into `run`, recording it into `rec`.
+fn record_one(run: &Path, rec: &Path, max_steps: u32) {
     cow_ok(&[
         "run",
         "--sim",
@@ -56,12 +50,39 @@ fn replay_draws_every_step_of_a_recorded_episode() {
         "--episodes",
         "1",
         "--max-steps",
-        "40",
+        &max_steps.to_string(),
         "--out",
-        &s(&run),
+        run.to_str().unwrap(),
         "--record",
-        &s(&rec_dir),
+        rec.to_str().unwrap(),
     ]);
+}
+
+/// The standard error of `cow replay REC --episode EPISODE --out OUT`,
+/// which must fail.
+fn replay_error(rec: &Path, episode: &str, out: &Path) -> String {
+    let out = cow(&[
+        "replay",
+        rec.to_str().unwrap(),
+        "--episode",
+        episode,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn replay_draws_every_step_of_a_recorded_episode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (run, rec_dir, out) = (
+        tmp.path().join("run"),
+        tmp.path().join("rec"),
+        tmp.path().join("replay"),
+    );
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    record_one(&run, &rec_dir, 40);
     let id = records(&run)[0].episode.id.clone();
     let stdout = cow_ok(&[
         "replay",
@@ -175,47 +196,15 @@ fn replay_draws_every_step_of_a_recorded_episode() {
 fn a_missing_folder_or_episode_is_an_error_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("no-such-recordings");
-    let out = cow(&[
-        "replay",
-        missing.to_str().unwrap(),
-        "--episode",
-        "x",
-        "--out",
-        tmp.path().to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let err = replay_error(&missing, "x", tmp.path());
     assert!(
         err.contains("no-such-recordings") && err.contains("does not exist"),
         "{err}"
     );
 
     let rec = tmp.path().join("rec");
-    cow_ok(&[
-        "run",
-        "--sim",
-        "embedded",
-        "--localizer",
-        "oracle",
-        "--episodes",
-        "1",
-        "--max-steps",
-        "3",
-        "--out",
-        tmp.path().join("run").to_str().unwrap(),
-        "--record",
-        rec.to_str().unwrap(),
-    ]);
-    let out = cow(&[
-        "replay",
-        rec.to_str().unwrap(),
-        "--episode",
-        "test-no-such-episode",
-        "--out",
-        tmp.path().to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    record_one(&tmp.path().join("run"), &rec, 3);
+    let err = replay_error(&rec, "test-no-such-episode", tmp.path());
     assert!(err.contains("\"test-no-such-episode\""), "{err}");
     assert!(err.contains("1 recording(s)"), "{err}");
 }

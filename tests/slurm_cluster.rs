@@ -66,6 +66,37 @@ fn submit(cluster: &Cluster, cwd: &Path, args: &[&str]) -> String {
     job
 }
 
+/// `cow slurm` over [`SHARDS`] shards of `episodes` into `out`, with
+/// `extra` arguments after; returns the job id it printed.
+fn submit_shards(
+    cluster: &Cluster,
+    cwd: &Path,
+    episodes: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> String {
+    let shards = SHARDS.to_string();
+    let mut args = vec![
+        "--episodes",
+        episodes.to_str().unwrap(),
+        "--shards",
+        &shards,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    submit(cluster, cwd, &args)
+}
+
+/// Waits for `job`, whose tasks must all complete, and asserts that
+/// `out` then holds every episode of `episodes` exactly once.
+fn assert_job_complete(cluster: &Cluster, job: &str, out: &Path, episodes: &Path, ids: &[String]) {
+    cluster.wait_job(job, JOB_TIMEOUT);
+    let all_tasks: Vec<(u32, &str)> = (0..SHARDS).map(|k| (k, "COMPLETED")).collect();
+    assert_states(cluster, job, &all_tasks);
+    assert_complete(cluster, out, episodes, ids);
+}
+
 /// The episode ids of each shard of the file.
 fn shards_of(ids: &[String]) -> BTreeMap<u32, BTreeSet<String>> {
     (0..SHARDS)
@@ -177,21 +208,16 @@ fn cow_slurm_records_every_episode_once_on_a_real_cluster() {
         .map(|e| e.id)
         .collect();
     let shards = shards_of(&ids);
-    let all_tasks: Vec<(u32, &str)> = (0..SHARDS).map(|k| (k, "COMPLETED")).collect();
 
     // 1. Four shards of embedded episodes; the run folder has a space in its path.
     let t = Instant::now();
     let out = dir.path().join("run one");
-    let job = submit(
+    let job = submit_shards(
         &cluster,
         &work,
+        &episodes,
+        &out,
         &[
-            "--episodes",
-            episodes_arg,
-            "--shards",
-            "4",
-            "--out",
-            out.to_str().unwrap(),
             "--run-args",
             "--localizer",
             "oracle",
@@ -201,9 +227,7 @@ fn cow_slurm_records_every_episode_once_on_a_real_cluster() {
             "1",
         ],
     );
-    cluster.wait_job(&job, JOB_TIMEOUT);
-    assert_states(&cluster, &job, &all_tasks);
-    assert_complete(&cluster, &out, &episodes, &ids);
+    assert_job_complete(&cluster, &job, &out, &episodes, &ids);
     eprintln!("job 1 (4 shards) in {:.1} s", t.elapsed().as_secs_f64());
 
     // 2. One task is killed mid-run (random agent: every episode takes the
@@ -216,19 +240,10 @@ fn cow_slurm_records_every_episode_once_on_a_real_cluster() {
         "no shard holds two episodes: {shards:?}"
     );
     let run_args = ["--agent", "random", "--max-steps", "1500", "--workers", "1"];
-    let mut args = vec![
-        "--episodes",
-        episodes_arg,
-        "--shards",
-        "4",
-        "--out",
-        out.to_str().unwrap(),
-    ];
     let job = {
-        let mut a = args.clone();
-        a.push("--run-args");
+        let mut a = vec!["--run-args"];
         a.extend_from_slice(&run_args);
-        submit(&cluster, &work, &a)
+        submit_shards(&cluster, &work, &episodes, &out, &a)
     };
     let victim_dir = out.join(format!("shard-{victim}"));
     let deadline = Instant::now() + JOB_TIMEOUT;
@@ -244,7 +259,7 @@ fn cow_slurm_records_every_episode_once_on_a_real_cluster() {
     let status = cluster.command("scancel").arg(&task).status().unwrap();
     assert!(status.success(), "scancel {task}");
     cluster.wait_job(&job, JOB_TIMEOUT);
-    let mut states: Vec<(u32, &str)> = all_tasks.clone();
+    let mut states: Vec<(u32, &str)> = (0..SHARDS).map(|k| (k, "COMPLETED")).collect();
     states[victim as usize].1 = "CANCELLED";
     assert_states(&cluster, &job, &states);
     let before = record_files(&victim_dir);
@@ -266,9 +281,9 @@ fn cow_slurm_records_every_episode_once_on_a_real_cluster() {
     );
 
     let victim_arg = victim.to_string();
-    args.extend_from_slice(&["--tasks", &victim_arg, "--run-args"]);
+    let mut args = vec!["--tasks", &victim_arg, "--run-args"];
     args.extend_from_slice(&run_args);
-    let again = submit(&cluster, &work, &args);
+    let again = submit_shards(&cluster, &work, &episodes, &out, &args);
     cluster.wait_job(&again, JOB_TIMEOUT);
     assert_states(&cluster, &again, &[(victim, "COMPLETED")]);
     let log = log_of(&out, &again, victim);
@@ -299,16 +314,12 @@ fn cow_slurm_records_every_episode_once_on_a_real_cluster() {
         cow_bin().display(),
         config().display()
     );
-    let job = submit(
+    let job = submit_shards(
         &cluster,
         &work,
+        &episodes,
+        &out,
         &[
-            "--episodes",
-            episodes_arg,
-            "--shards",
-            "4",
-            "--out",
-            out.to_str().unwrap(),
             "--bridge",
             &bridge,
             "--run-args",
@@ -318,9 +329,7 @@ fn cow_slurm_records_every_episode_once_on_a_real_cluster() {
             "60",
         ],
     );
-    cluster.wait_job(&job, JOB_TIMEOUT);
-    assert_states(&cluster, &job, &all_tasks);
-    assert_complete(&cluster, &out, &episodes, &ids);
+    assert_job_complete(&cluster, &job, &out, &episodes, &ids);
     for k in 0..SHARDS {
         let log = log_of(&out, &job, k);
         let endpoint = log

@@ -98,6 +98,24 @@ fn bridge(extra: &str) -> String {
     )
 }
 
+/// A job whose tasks start the embedded bridge and run the oracle
+/// localizer for at most `max_steps` steps.
+fn bridged_oracle_job(episodes: &Path, out: &Path, max_steps: &str) -> PathBuf {
+    write_job(
+        episodes,
+        out,
+        &[
+            "--bridge",
+            &bridge(""),
+            "--run-args",
+            "--localizer",
+            "oracle",
+            "--max-steps",
+            max_steps,
+        ],
+    )
+}
+
 #[test]
 fn embedded_task_records_its_shard_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
@@ -140,19 +158,7 @@ fn bridge_is_stopped_after_the_run_also_when_it_fails() {
     let dir = tempfile::tempdir().unwrap();
     let eps = episodes(dir.path());
     let out = dir.path().join("ok");
-    let job = write_job(
-        &eps,
-        &out,
-        &[
-            "--bridge",
-            &bridge(""),
-            "--run-args",
-            "--localizer",
-            "oracle",
-            "--max-steps",
-            "40",
-        ],
-    );
+    let job = bridged_oracle_job(&eps, &out, "40");
     let task = run_task(&job, 0);
     assert!(task.ok, "{}", task.log);
     assert_bridge_stopped(&task);
@@ -160,19 +166,7 @@ fn bridge_is_stopped_after_the_run_also_when_it_fails() {
 
     // A run that fails (an invalid step budget) still stops its bridge.
     let out = dir.path().join("failing");
-    let job = write_job(
-        &eps,
-        &out,
-        &[
-            "--bridge",
-            &bridge(""),
-            "--run-args",
-            "--localizer",
-            "oracle",
-            "--max-steps",
-            "0",
-        ],
-    );
+    let job = bridged_oracle_job(&eps, &out, "0");
     let task = run_task(&job, 0);
     assert!(!task.ok, "{}", task.log);
     assert!(

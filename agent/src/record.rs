@@ -538,6 +538,18 @@ mod tests {
         (sim, list[0].clone(), caps)
     }
 
+    /// A world, a recorder started on its episode in a fresh folder (kept
+    /// while the recorder is in use) and the frame's pixel count.
+    fn started() -> (EmbeddedSim, tempfile::TempDir, Recorder, usize) {
+        let (mut sim, ep, caps) = world();
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = Recorder::new(dir.path().to_path_buf());
+        let obs = sim.reset(&ep.id).unwrap();
+        let n = obs.frame.depth.len();
+        rec.start(&ep, &caps, &obs).unwrap();
+        (sim, dir, rec, n)
+    }
+
     fn relevance(values: &[f32]) -> Relevance<'_> {
         Relevance {
             values,
@@ -547,12 +559,7 @@ mod tests {
 
     #[test]
     fn relevance_round_trips_one_frame_per_action() {
-        let (mut sim, ep, caps) = world();
-        let dir = tempfile::tempdir().unwrap();
-        let mut rec = Recorder::new(dir.path().to_path_buf());
-        let obs = sim.reset(&ep.id).unwrap();
-        let n = obs.frame.depth.len();
-        rec.start(&ep, &caps, &obs).unwrap();
+        let (mut sim, _dir, mut rec, n) = started();
         let frames: Vec<Vec<f32>> = (0..3)
             .map(|k| (0..n).map(|i| (i * 7 + k) as f32 / n as f32).collect())
             .collect();
@@ -588,12 +595,7 @@ mod tests {
 
     #[test]
     fn relevance_out_of_step_or_of_the_wrong_size_is_refused() {
-        let (mut sim, ep, caps) = world();
-        let dir = tempfile::tempdir().unwrap();
-        let mut rec = Recorder::new(dir.path().to_path_buf());
-        let obs = sim.reset(&ep.id).unwrap();
-        let n = obs.frame.depth.len();
-        rec.start(&ep, &caps, &obs).unwrap();
+        let (_sim, _dir, mut rec, n) = started();
         let err = rec.relevance(relevance(&[0.0; 3]), None).unwrap_err();
         assert!(err.to_string().contains("3 values"), "{err}");
         let values = vec![0.5; n];

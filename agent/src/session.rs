@@ -447,17 +447,7 @@ impl Session<'_> {
             let cost = self.agent.last_cost();
             let t = Instant::now();
             if let Err(e) = self.env.step(action, &mut self.obs) {
-                return match classify(e, self.observed) {
-                    Failure::Lost(reason) => {
-                        self.event(Event::Lost { reason });
-                        Ok(Next::Connect)
-                    }
-                    Failure::Estop(message) => {
-                        self.estop(message);
-                        self.await_goal(None)
-                    }
-                    Failure::Fatal(e) => Err(e),
-                };
+                return self.interrupted(e);
             }
             self.observed = true;
             let step_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -485,17 +475,24 @@ impl Session<'_> {
                 self.observed = true;
                 Ok(Next::Act)
             }
-            Err(e) => match classify(e, self.observed) {
-                Failure::Lost(reason) => {
-                    self.event(Event::Lost { reason });
-                    Ok(Next::Connect)
-                }
-                Failure::Estop(message) => {
-                    self.estop(message);
-                    self.await_goal(None)
-                }
-                Failure::Fatal(e) => Err(e),
-            },
+            Err(e) => self.interrupted(e),
+        }
+    }
+
+    /// What follows a failed `step` or `reset` while acting: a reconnect
+    /// when the robot is lost, waiting for the release of an emergency
+    /// stop, or the end of the session.
+    fn interrupted(&mut self, e: Error) -> Result<Next, Error> {
+        match classify(e, self.observed) {
+            Failure::Lost(reason) => {
+                self.event(Event::Lost { reason });
+                Ok(Next::Connect)
+            }
+            Failure::Estop(message) => {
+                self.estop(message);
+                self.await_goal(None)
+            }
+            Failure::Fatal(e) => Err(e),
         }
     }
 }

@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::sim::catalog::{ObjectKind, GOAL_CATEGORIES};
+use crate::sim::world::GoalField;
 use crate::sim::{Camera, House, SimConfig, World};
 use sim_bridge::types::{split_semantic, Episode, Frame, Pose, Position};
 
@@ -125,30 +126,16 @@ pub fn house_episodes(
             break;
         }
         let field = world.goal_field(kind);
-        let starts: Vec<usize> = (0..main.len())
-            .filter(|&i| {
-                main[i] && field.dist[i].is_finite() && field.dist[i] >= MIN_START_DISTANCE
-            })
-            .collect();
-        if field.success.is_empty() || starts.is_empty() {
+        let target = (kind, None);
+        let Some(Start {
+            cell,
+            x,
+            y,
+            heading,
+        }) = draw_start(world, &field, &main, target, &mut rng, camera, &mut frame)
+        else {
             continue;
-        }
-        let cell = starts[rng.gen_range(0..starts.len())];
-        let (x, y) = world.nav.center(cell);
-        let mut heading = 0.0f32;
-        for _ in 0..HEADING_TRIES {
-            heading = rng.gen_range(0..360) as f32;
-            let pose = Pose {
-                x,
-                y,
-                z: 0.0,
-                yaw: heading.to_radians(),
-            };
-            camera.render_into(house, &pose, &mut frame);
-            if !shows(&frame, kind) {
-                break;
-            }
-        }
+        };
         out.push(Episode {
             id: format!("{}-{}-{}-0", split.name(), house.scene_name(), kind.name()),
             scene: house.scene_name(),
@@ -164,12 +151,71 @@ pub fn house_episodes(
     out
 }
 
-/// Whether any pixel of `frame` shows an instance of `kind`.
-fn shows(frame: &Frame, kind: ObjectKind) -> bool {
-    frame
-        .semantic
-        .as_ref()
-        .is_some_and(|s| s.iter().any(|&v| split_semantic(v).0 == kind.class()))
+/// An episode's start: a nav cell, its centre and a heading.
+pub(crate) struct Start {
+    /// Flat nav-cell index.
+    pub cell: usize,
+    /// Centre of the cell, world x, metres.
+    pub x: f32,
+    /// Centre of the cell, world y, metres.
+    pub y: f32,
+    /// Heading, degrees.
+    pub heading: f32,
+}
+
+/// Draws a start from `rng`: a cell of `main` (the main component) at
+/// least [`MIN_START_DISTANCE`] from `field`'s success points, and a
+/// heading, of up to [`HEADING_TRIES`], that keeps `target` (a kind, and
+/// the one instance of it when given) out of view if one does; `None`,
+/// drawing nothing, where `field` has no success point or no such cell.
+pub(crate) fn draw_start(
+    world: &World,
+    field: &GoalField,
+    main: &[bool],
+    target: (ObjectKind, Option<u32>),
+    rng: &mut ChaCha8Rng,
+    camera: &mut Camera,
+    frame: &mut Frame,
+) -> Option<Start> {
+    let starts: Vec<usize> = (0..main.len())
+        .filter(|&i| main[i] && field.dist[i].is_finite() && field.dist[i] >= MIN_START_DISTANCE)
+        .collect();
+    if field.success.is_empty() || starts.is_empty() {
+        return None;
+    }
+    let cell = starts[rng.gen_range(0..starts.len())];
+    let (x, y) = world.nav.center(cell);
+    let mut heading = 0.0f32;
+    for _ in 0..HEADING_TRIES {
+        heading = rng.gen_range(0..360) as f32;
+        let pose = Pose {
+            x,
+            y,
+            z: 0.0,
+            yaw: heading.to_radians(),
+        };
+        camera.render_into(&world.house, &pose, frame);
+        if !shows(frame, target.0, target.1) {
+            break;
+        }
+    }
+    Some(Start {
+        cell,
+        x,
+        y,
+        heading,
+    })
+}
+
+/// Whether any pixel of `frame` shows the target: the instance when one is
+/// given, else any instance of `kind`.
+fn shows(frame: &Frame, kind: ObjectKind, instance: Option<u32>) -> bool {
+    frame.semantic.as_ref().is_some_and(|s| {
+        s.iter().any(|&v| {
+            let (class, inst) = split_semantic(v);
+            class == kind.class() && instance.is_none_or(|i| i == inst)
+        })
+    })
 }
 
 #[cfg(test)]

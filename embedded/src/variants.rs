@@ -21,7 +21,7 @@
 //! viewpoints that see it).
 
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -32,8 +32,8 @@ use crate::sim::priors::on_prior;
 use crate::sim::relations::{describe, unique_relation};
 use crate::sim::world::GoalField;
 use crate::sim::{Camera, House, SimConfig, World};
-use crate::splits::{Split, EPISODES_PER_HOUSE, MIN_START_DISTANCE};
-use sim_bridge::types::{split_semantic, Episode, Frame, Pose, Position};
+use crate::splits::{draw_start, Split, Start, EPISODES_PER_HOUSE};
+use sim_bridge::types::{Episode, Frame, Position};
 use sim_bridge::Error;
 
 /// Episode field: the world version (absent: 1).
@@ -53,8 +53,6 @@ pub const HIDDEN_MAX_VISIBILITY: f32 = 0.25;
 /// A hidden target needs at least this many success points (so that it
 /// can be found at all).
 pub const HIDDEN_MIN_SUCCESS_POINTS: usize = 10;
-/// Headings tried per start to find one with the target out of view.
-const HEADING_TRIES: usize = 6;
 
 /// What the goal text describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -236,30 +234,16 @@ pub fn house_episodes(
             },
             None => world.goal_field(t.kind),
         };
-        let starts: Vec<usize> = (0..main.len())
-            .filter(|&i| {
-                main[i] && field.dist[i].is_finite() && field.dist[i] >= MIN_START_DISTANCE
-            })
-            .collect();
-        if field.success.is_empty() || starts.is_empty() {
+        let target = (t.kind, t.instance);
+        let Some(Start {
+            cell,
+            x,
+            y,
+            heading,
+        }) = draw_start(world, &field, &main, target, &mut rng, camera, &mut frame)
+        else {
             continue;
-        }
-        let cell = starts[rng.gen_range(0..starts.len())];
-        let (x, y) = world.nav.center(cell);
-        let mut heading = 0.0f32;
-        for _ in 0..HEADING_TRIES {
-            heading = rng.gen_range(0..360) as f32;
-            let pose = Pose {
-                x,
-                y,
-                z: 0.0,
-                yaw: heading.to_radians(),
-            };
-            camera.render_into(house, &pose, &mut frame);
-            if !shows(&frame, t.kind, t.instance) {
-                break;
-            }
-        }
+        };
         let room = match t.instance {
             Some(i) => house.object_by_instance(i).map(|o| o.room),
             None => nearest_instance(world, t.kind, cell).map(|o| o.room),
@@ -438,15 +422,4 @@ fn nearest_instance(world: &World, kind: ObjectKind, cell: usize) -> Option<&Obj
         .iter()
         .filter(|o| o.kind == kind)
         .min_by(|a, b| dist(a).total_cmp(&dist(b)))
-}
-
-/// Whether any pixel of `frame` shows the target: the instance when one is
-/// described, else any instance of `kind`.
-fn shows(frame: &Frame, kind: ObjectKind, instance: Option<u32>) -> bool {
-    frame.semantic.as_ref().is_some_and(|s| {
-        s.iter().any(|&v| {
-            let (class, inst) = split_semantic(v);
-            class == kind.class() && instance.is_none_or(|i| i == inst)
-        })
-    })
 }

@@ -45,9 +45,12 @@ fn encode_decode(c: &mut Criterion) {
     group.finish();
 }
 
-fn round_trip(c: &mut Criterion, name: &str, bind: &str) {
+/// Serves a `side` x `side` corridor (with semantic frames or not) on
+/// `bind` from a thread of its own, runs `f` with a client of it, then
+/// stops the server.
+fn with_corridor(bind: &str, side: u32, semantic: bool, f: impl FnOnce(&mut Client)) {
     let ctx = zmq::Context::new();
-    let backend = Box::new(corridor::Corridor::new(SIDE, SIDE, true));
+    let backend = Box::new(corridor::Corridor::new(side, side, semantic));
     let server = Server::bind(&ctx, bind, backend)
         .expect("bench endpoint binds")
         .with_poll_interval(Duration::from_millis(20));
@@ -59,19 +62,25 @@ fn round_trip(c: &mut Criterion, name: &str, bind: &str) {
     });
     let mut client =
         Client::connect(&ctx, ClientConfig::new(endpoint)).expect("bench client connects");
-    let mut obs = Observation::default();
-    c.bench_function(&format!("reset_step_224x224_{name}"), |b| {
-        b.iter(|| {
-            client
-                .reset_into("corridor-0", &mut obs)
-                .expect("reset succeeds");
-            client
-                .step_into(Action::RotateLeft, &mut obs)
-                .expect("step succeeds");
-        })
-    });
+    f(&mut client);
     stop.store(true, Ordering::Relaxed);
     let _ = thread.join();
+}
+
+fn round_trip(c: &mut Criterion, name: &str, bind: &str) {
+    with_corridor(bind, SIDE, true, |client| {
+        let mut obs = Observation::default();
+        c.bench_function(&format!("reset_step_224x224_{name}"), |b| {
+            b.iter(|| {
+                client
+                    .reset_into("corridor-0", &mut obs)
+                    .expect("reset succeeds");
+                client
+                    .step_into(Action::RotateLeft, &mut obs)
+                    .expect("step succeeds");
+            })
+        });
+    });
 }
 
 fn round_trips(c: &mut Criterion) {
@@ -87,43 +96,30 @@ fn rgbd_bytes(side: u32) -> u64 {
 /// One step (an RGB-D observation, no semantic part) per iteration over
 /// `bind`, and a copy of the same bytes, reported as bytes per second.
 fn throughput_over(c: &mut Criterion, side: u32, name: &str, bind: &str) {
-    let ctx = zmq::Context::new();
-    let backend = Box::new(corridor::Corridor::new(side, side, false));
-    let server = Server::bind(&ctx, bind, backend)
-        .expect("bench endpoint binds")
-        .with_poll_interval(Duration::from_millis(20));
-    let endpoint = server.endpoint().to_owned();
-    let stop = server.stop_flag();
-    let thread = std::thread::spawn(move || {
-        let mut server = server;
-        server.serve()
+    with_corridor(bind, side, false, |client| {
+        let mut obs = Observation::default();
+        client
+            .reset_into("corridor-0", &mut obs)
+            .expect("reset succeeds");
+        let mut group = c.benchmark_group(format!("rgbd_{side}x{side}"));
+        group.throughput(Throughput::Bytes(rgbd_bytes(side)));
+        // Each iteration moves one observation: a step, or a reset (the same
+        // observation) when the corridor's episode has used its step budget.
+        let mut steps = 0;
+        group.bench_function(format!("step_{name}"), |b| {
+            b.iter(|| {
+                steps += 1;
+                if steps == corridor::MAX_STEPS {
+                    steps = 0;
+                    client.reset_into("corridor-0", &mut obs)
+                } else {
+                    client.step_into(Action::RotateLeft, &mut obs)
+                }
+                .expect("the corridor answers");
+            })
+        });
+        group.finish();
     });
-    let mut client =
-        Client::connect(&ctx, ClientConfig::new(endpoint)).expect("bench client connects");
-    let mut obs = Observation::default();
-    client
-        .reset_into("corridor-0", &mut obs)
-        .expect("reset succeeds");
-    let mut group = c.benchmark_group(format!("rgbd_{side}x{side}"));
-    group.throughput(Throughput::Bytes(rgbd_bytes(side)));
-    // Each iteration moves one observation: a step, or a reset (the same
-    // observation) when the corridor's episode has used its step budget.
-    let mut steps = 0;
-    group.bench_function(format!("step_{name}"), |b| {
-        b.iter(|| {
-            steps += 1;
-            if steps == corridor::MAX_STEPS {
-                steps = 0;
-                client.reset_into("corridor-0", &mut obs)
-            } else {
-                client.step_into(Action::RotateLeft, &mut obs)
-            }
-            .expect("the corridor answers");
-        })
-    });
-    group.finish();
-    stop.store(true, Ordering::Relaxed);
-    let _ = thread.join();
 }
 
 /// The physical limit: copying an observation's bytes once, as a peer in

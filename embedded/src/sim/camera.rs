@@ -259,14 +259,7 @@ mod tests {
 
     /// A wall whose near face is the plane x = `x` (y in [0, 20]).
     fn wall_at_x(x: f32) -> Prim {
-        let shape = Shape::Box {
-            cx: x + 0.05,
-            cy: 10.0,
-            hx: 0.05,
-            hy: 10.0,
-            cos: 1.0,
-            sin: 0.0,
-        };
+        let shape = Shape::aligned_box(x + 0.05, 10.0, 0.05, 10.0);
         solid(shape, 0.0, CEILING_HEIGHT, CLASS_WALL, 0)
     }
 
@@ -321,14 +314,7 @@ mod tests {
     #[test]
     fn heading_rotates_the_view() {
         // Wall plane y = 12 seen from (5, 10) looking along +y (yaw 90 deg).
-        let shape = Shape::Box {
-            cx: 10.0,
-            cy: 12.05,
-            hx: 10.0,
-            hy: 0.05,
-            cos: 1.0,
-            sin: 0.0,
-        };
+        let shape = Shape::aligned_box(10.0, 12.05, 10.0, 0.05);
         let house = House::from_prims(vec![solid(shape, 0.0, 2.5, CLASS_WALL, 0)], 20.0, 20.0);
         let f = render(&house, pose(5.0, 10.0, std::f32::consts::FRAC_PI_2));
         assert!((f.depth[112 * 224 + 112] - 2.0).abs() < 1e-4);
@@ -364,14 +350,7 @@ mod tests {
             20,
             5,
         );
-        let table = Shape::Box {
-            cx: 6.0,
-            cy: 10.0,
-            hx: 0.2,
-            hy: 2.0,
-            cos: 1.0,
-            sin: 0.0,
-        };
+        let table = Shape::aligned_box(6.0, 10.0, 0.2, 2.0);
         let table = solid(table, 0.0, 0.45, 4, 1);
         let house = House::from_prims(vec![cyl, table, wall_at_x(12.0)], 20.0, 20.0);
         let f = render(&house, pose(5.0, 10.0, 0.0));

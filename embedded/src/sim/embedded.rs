@@ -213,7 +213,23 @@ impl EmbeddedSim {
             Some(r) => (&self.episodes[r.episode], r.steps, r.pose, r.done),
             None => unreachable!("observation is only built while an episode runs"),
         };
-        let mut frame = self.frame.clone();
+        Observation {
+            last_action,
+            last_action_success: success,
+            ..self.observation_of(episode, step, done, self.frame.clone(), pose)
+        }
+    }
+
+    /// The observation of `episode` at `step` seeing `frame` (without its
+    /// semantic part unless configured) from `pose`, after no action.
+    fn observation_of(
+        &self,
+        episode: &Episode,
+        step: u32,
+        done: bool,
+        mut frame: Frame,
+        pose: Pose,
+    ) -> Observation {
         if !self.cfg.semantic {
             frame.semantic = None;
         }
@@ -224,8 +240,8 @@ impl EmbeddedSim {
             goal_category: episode.object_type.clone(),
             frame,
             pose: Some(pose),
-            last_action,
-            last_action_success: success,
+            last_action: None,
+            last_action_success: true,
             done,
             stamp: None,
             reset_map: false,
@@ -570,22 +586,7 @@ impl TestWorld for EmbeddedSim {
         let (episode, step, done) = (&self.episodes[run.episode], run.steps, run.done);
         let mut frame = Frame::blank(self.cfg.width, self.cfg.height, true);
         self.camera.render_into(&world.house, &pose, &mut frame);
-        if !self.cfg.semantic {
-            frame.semantic = None;
-        }
-        Ok(Observation {
-            episode_id: episode.id.clone(),
-            step,
-            goal: episode.goal.clone(),
-            goal_category: episode.object_type.clone(),
-            frame,
-            pose: Some(pose),
-            last_action: None,
-            last_action_success: true,
-            done,
-            stamp: None,
-            reset_map: false,
-        })
+        Ok(self.observation_of(episode, step, done, frame, pose))
     }
 
     fn free(&mut self, position: Position) -> Result<bool, Error> {

@@ -283,19 +283,7 @@ impl House {
             wall_color: [200, 200, 200],
             floor_color: [150, 100, 60],
         }];
-        let grid = PrimGrid::build(&prims, [0.0, 0.0, width, depth]);
-        House {
-            seed: 0,
-            width,
-            depth,
-            rooms,
-            doors: Vec::new(),
-            prims,
-            furniture: Vec::new(),
-            objects: Vec::new(),
-            hidden: None,
-            grid,
-        }
+        House::from_parts(prims, rooms, Vec::new(), Vec::new(), width, depth)
     }
 
     /// A house of `rooms` holding `furniture` and `objects` made of `prims`
@@ -449,14 +437,7 @@ impl Builder {
                 2 => (inner[0] + off, c, deep / 2.0, along / 2.0),
                 _ => (inner[2] - off, c, deep / 2.0, along / 2.0),
             };
-            Shape::Box {
-                cx,
-                cy,
-                hx,
-                hy,
-                cos: 1.0,
-                sin: 0.0,
-            }
+            Shape::aligned_box(cx, cy, hx, hy)
         };
         if self.near_door(&shape) || self.overlaps_floor_items(&shape, 0.1) {
             return false;
@@ -520,10 +501,21 @@ impl Builder {
     }
 
     fn populate(&mut self) {
+        for (kind, attempts) in self.wanted(None) {
+            self.place(kind, None, attempts);
+        }
+    }
+
+    /// The objects to place, in placing order, each with its number of
+    /// attempts: 1-3 instances of every goal category (drawn for
+    /// `skip` too, but none placed) and 3-6 distractors.
+    fn wanted(&mut self, skip: Option<ObjectKind>) -> Vec<(ObjectKind, usize)> {
         let mut wanted: Vec<ObjectKind> = Vec::new();
         for kind in GOAL_CATEGORIES {
             let n = self.rng.gen_range(1..=3);
-            wanted.extend(std::iter::repeat_n(kind, n));
+            if Some(kind) != skip {
+                wanted.extend(std::iter::repeat_n(kind, n));
+            }
         }
         for _ in 0..self.rng.gen_range(3..=6) {
             wanted.push(DISTRACTORS[self.rng.gen_range(0..DISTRACTORS.len())]);
@@ -531,10 +523,14 @@ impl Builder {
         wanted.shuffle(&mut self.rng);
         // Large floor items first so that small ones fill the gaps.
         wanted.sort_by_key(|k| !k.on_floor() || k.on_furniture());
-        for (i, &kind) in wanted.iter().enumerate() {
-            let first = !wanted[..i].contains(&kind);
-            self.place(kind, None, if first { 200 } else { 60 });
-        }
+        wanted
+            .iter()
+            .enumerate()
+            .map(|(i, &kind)| {
+                let first = !wanted[..i].contains(&kind);
+                (kind, if first { 200 } else { 60 })
+            })
+            .collect()
     }
 
     /// Places one object of `kind` in `rooms` (`None`: any room), on a
@@ -575,21 +571,8 @@ impl Builder {
     /// single hidden instance, then (with `uncommon`) the uncommon objects.
     fn populate_v2(&mut self, uncommon: bool) {
         let hidden_kind = HIDDEN_KINDS[self.rng.gen_range(0..HIDDEN_KINDS.len())];
-        let mut wanted: Vec<ObjectKind> = Vec::new();
-        for kind in GOAL_CATEGORIES {
-            let n = self.rng.gen_range(1..=3);
-            if kind != hidden_kind {
-                wanted.extend(std::iter::repeat_n(kind, n));
-            }
-        }
-        for _ in 0..self.rng.gen_range(3..=6) {
-            wanted.push(DISTRACTORS[self.rng.gen_range(0..DISTRACTORS.len())]);
-        }
-        wanted.shuffle(&mut self.rng);
-        wanted.sort_by_key(|k| !k.on_floor() || k.on_furniture());
-        for (i, &kind) in wanted.iter().enumerate() {
-            let first = !wanted[..i].contains(&kind);
-            self.place_by_prior(kind, if first { 200 } else { 60 });
+        for (kind, attempts) in self.wanted(Some(hidden_kind)) {
+            self.place_by_prior(kind, attempts);
         }
         self.place_hidden(hidden_kind);
         if uncommon {
@@ -664,17 +647,7 @@ impl Builder {
                     })
                     .map(|o| {
                         let r = footprint_radius(o.kind);
-                        (
-                            o.room,
-                            Shape::Box {
-                                cx: o.x,
-                                cy: o.y,
-                                hx: r,
-                                hy: r,
-                                cos: 1.0,
-                                sin: 0.0,
-                            },
-                        )
+                        (o.room, Shape::aligned_box(o.x, o.y, r, r))
                     }),
             )
             .collect();

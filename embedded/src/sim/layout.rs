@@ -326,14 +326,7 @@ fn wall_box(along_x: bool, fixed: f32, a: f32, b: f32, z0: f32, z1: f32) -> Prim
         (fixed, (a + b) / 2.0, WALL_THICKNESS / 2.0, (b - a) / 2.0)
     };
     Prim {
-        shape: Shape::Box {
-            cx,
-            cy,
-            hx,
-            hy,
-            cos: 1.0,
-            sin: 0.0,
-        },
+        shape: Shape::aligned_box(cx, cy, hx, hy),
         z0,
         z1,
         class: CLASS_WALL,

@@ -50,30 +50,11 @@ pub fn sweep(
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::{Pattern, CLASS_WALL};
-    use super::super::shapes::{Prim, Shape};
+    use super::super::shapes::Prim;
     use super::*;
 
     fn house_with_wall_at_x3() -> House {
-        let wall = Prim {
-            shape: Shape::Box {
-                cx: 3.05,
-                cy: 2.5,
-                hx: 0.05,
-                hy: 2.5,
-                cos: 1.0,
-                sin: 0.0,
-            },
-            z0: 0.0,
-            z1: 2.5,
-            class: CLASS_WALL,
-            instance: 0,
-            color: [0; 3],
-            color2: [0; 3],
-            pattern: Pattern::Solid,
-            scale: 1.0,
-            wall: true,
-        };
+        let wall = Prim::test_wall(3.05, 2.5, 0.05, 2.5);
         House::from_prims(vec![wall], 6.0, 5.0)
     }
 

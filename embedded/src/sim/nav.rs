@@ -249,36 +249,13 @@ impl NavGrid {
 
 #[cfg(test)]
 mod tests {
-    use super::super::catalog::Pattern;
     use super::*;
     use proptest::prelude::*;
-
-    fn wall(cx: f32, cy: f32, hx: f32, hy: f32) -> Prim {
-        Prim {
-            shape: Shape::Box {
-                cx,
-                cy,
-                hx,
-                hy,
-                cos: 1.0,
-                sin: 0.0,
-            },
-            z0: 0.0,
-            z1: 2.5,
-            class: 2,
-            instance: 0,
-            color: [0; 3],
-            color2: [0; 3],
-            pattern: Pattern::Solid,
-            scale: 1.0,
-            wall: true,
-        }
-    }
 
     #[test]
     fn erosion_by_radius() {
         // A wall x in [1.95, 2.05]; radius 0.2 blocks centres with |x - 2| < 0.25.
-        let g = NavGrid::build(&[wall(2.0, 2.0, 0.05, 2.0)], 4.0, 4.0, 0.2, 0.1);
+        let g = NavGrid::build(&[Prim::test_wall(2.0, 2.0, 0.05, 2.0)], 4.0, 4.0, 0.2, 0.1);
         let at = |x: f32| g.free[g.index_of(x, 2.0).unwrap_or(0)];
         assert!(at(1.62)); // centre 1.65: distance 0.3 -> free
         assert!(!at(1.82)); // centre 1.85: 0.1 -> blocked
@@ -303,7 +280,7 @@ mod tests {
             walls in proptest::collection::vec((0.5f32..4.5, 0.5f32..4.5, 0.05f32..1.0, 0.05f32..1.0), 0..6),
             sx in 0.0f32..5.0, sy in 0.0f32..5.0, tx in 0.0f32..5.0, ty in 0.0f32..5.0,
         ) {
-            let prims: Vec<Prim> = walls.iter().map(|&(x, y, hx, hy)| wall(x, y, hx, hy)).collect();
+            let prims: Vec<Prim> = walls.iter().map(|&(x, y, hx, hy)| Prim::test_wall(x, y, hx, hy)).collect();
             let g = NavGrid::build(&prims, 5.0, 5.0, 0.18, 0.1);
             let (Some(s), Some(t)) = (g.index_of(sx, sy), g.index_of(tx, ty)) else { return Ok(()) };
             let d = g.distance_field(&[s]);

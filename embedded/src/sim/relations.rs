@@ -150,14 +150,12 @@ mod tests {
                 prim: self.prims.len(),
             });
             self.prims.push(Prim {
-                shape: Shape::Box {
-                    cx: (b[0] + b[2]) / 2.0,
-                    cy: (b[1] + b[3]) / 2.0,
-                    hx: (b[2] - b[0]) / 2.0,
-                    hy: (b[3] - b[1]) / 2.0,
-                    cos: 1.0,
-                    sin: 0.0,
-                },
+                shape: Shape::aligned_box(
+                    (b[0] + b[2]) / 2.0,
+                    (b[1] + b[3]) / 2.0,
+                    (b[2] - b[0]) / 2.0,
+                    (b[3] - b[1]) / 2.0,
+                ),
                 z0: 0.0,
                 z1: kind.height(),
                 class: kind.class(),

@@ -74,6 +74,26 @@ pub struct Prim {
     pub wall: bool,
 }
 
+#[cfg(test)]
+impl Prim {
+    /// A plain black wall 2.5 m high over [`Shape::aligned_box`]`(cx, cy,
+    /// hx, hy)` (for tests on hand-built layouts).
+    pub(crate) fn test_wall(cx: f32, cy: f32, hx: f32, hy: f32) -> Prim {
+        Prim {
+            shape: Shape::aligned_box(cx, cy, hx, hy),
+            z0: 0.0,
+            z1: 2.5,
+            class: super::catalog::CLASS_WALL,
+            instance: 0,
+            color: [0; 3],
+            color2: [0; 3],
+            pattern: Pattern::Solid,
+            scale: 1.0,
+            wall: true,
+        }
+    }
+}
+
 /// Where a ray enters a primitive's footprint and leaves it, with the 2-D
 /// outward normal at the entry.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,6 +120,19 @@ pub enum Face {
 }
 
 impl Shape {
+    /// An axis-aligned box centred at `(cx, cy)` with half sizes `hx`
+    /// (along x) and `hy` (along y).
+    pub fn aligned_box(cx: f32, cy: f32, hx: f32, hy: f32) -> Shape {
+        Shape::Box {
+            cx,
+            cy,
+            hx,
+            hy,
+            cos: 1.0,
+            sin: 0.0,
+        }
+    }
+
     /// Axis-aligned 2-D bounding box `[xmin, ymin, xmax, ymax]`.
     pub fn aabb(&self) -> [f32; 4] {
         match *self {

@@ -4,13 +4,13 @@
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
 use plotters::element::{PathElement, Rectangle, Text};
-use plotters::prelude::{ChartBuilder, DrawingBackend};
+use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, BLACK, WHITE};
-
-use super::header::{self, Entry, Mark};
+use plotters::style::{Color, BLACK};
 
 use super::axis::Axis;
+use super::frame::{self, XSide, YSide};
+use super::header::Mark;
 use super::style;
 
 /// One bar: a value with its interval and the text written next to it.
@@ -68,35 +68,13 @@ impl Bars {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
-        let rows = self.rows.len().max(1);
-        let ticks = style::ticks(self.max, 5);
-        let centres: Vec<f64> = (0..rows).map(|i| i as f64 + 0.5).collect();
         // Room right of the longest whisker for its text.
         let x_end = self.max * 1.16;
-        let legend: Vec<Entry> = if self.series.len() > 1 {
-            self.series
-                .iter()
-                .enumerate()
-                .map(|(i, s)| Entry {
-                    name: s.name.clone(),
-                    colour: style::series(i),
-                    mark: Mark::Box,
-                })
-                .collect()
+        let legend = if self.series.len() > 1 {
+            frame::series_legend(self.series.iter().map(|s| s.name.as_str()), Mark::Box)
         } else {
             Vec::new()
         };
-        let area = header::draw(root, &self.title, &legend)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(44)
-            .y_label_area_size(style::label_area(&self.rows))
-            .build_cartesian_2d(
-                Axis::new(0.0..x_end, ticks),
-                Axis::new(0.0..rows as f64, centres),
-            )?;
         let percent = self.percent;
         let x_format = move |v: &f64| {
             if percent {
@@ -105,21 +83,17 @@ impl Bars {
                 format!("{v:.1}")
             }
         };
-        let y_format = |y: &f64| {
-            style::row_at(*y, rows)
-                .and_then(|i| self.rows.get(i).cloned())
-                .unwrap_or_default()
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .bold_line_style(style::GRID)
-            .x_desc(self.axis.as_str())
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .label_style(style::label())
-            .axis_desc_style(style::label())
-            .draw()?;
+        let mut chart = frame::draw(
+            root,
+            &self.title,
+            &legend,
+            XSide {
+                axis: Axis::new(0.0..x_end, style::ticks(self.max, 5)),
+                desc: &self.axis,
+                format: &x_format,
+            },
+            YSide::Rows(&self.rows),
+        )?;
         for (s, series) in self.series.iter().enumerate() {
             let colour = style::series(s);
             let bars: Vec<Rectangle<(f64, f64)>> = series

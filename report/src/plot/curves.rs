@@ -3,11 +3,12 @@
 
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
-use plotters::prelude::{ChartBuilder, DrawingBackend, LineSeries};
-use plotters::style::{Color, WHITE};
+use plotters::prelude::{DrawingBackend, LineSeries};
+use plotters::style::Color;
 
 use super::axis::Axis;
-use super::header::{self, Entry, Mark};
+use super::frame::{self, XSide, YSide};
+use super::header::Mark;
 use super::style;
 
 /// The curve of one run.
@@ -52,40 +53,25 @@ impl Curves {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
         let x_max = self.x_max.max(1.0);
-        let legend: Vec<Entry> = self
-            .series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Entry {
-                name: s.name.clone(),
-                colour: style::series(i),
-                mark: Mark::Line,
-            })
-            .collect();
-        let area = header::draw(root, &self.title, &legend)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(
-                Axis::new(0.0..x_max, style::ticks(x_max, 5)),
-                Axis::new(0.0..1.0, style::ticks(1.0, 5)),
-            )?;
+        let legend = frame::series_legend(self.series.iter().map(|s| s.name.as_str()), Mark::Line);
         let x_format = |v: &f64| format!("{v:.0}");
         let y_format = |v: &f64| style::percent(*v);
-        chart
-            .configure_mesh()
-            .bold_line_style(style::GRID)
-            .x_desc(self.x_axis.as_str())
-            .y_desc(self.y_axis.as_str())
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .label_style(style::label())
-            .axis_desc_style(style::label())
-            .draw()?;
+        let mut chart = frame::draw(
+            root,
+            &self.title,
+            &legend,
+            XSide {
+                axis: Axis::new(0.0..x_max, style::ticks(x_max, 5)),
+                desc: &self.x_axis,
+                format: &x_format,
+            },
+            YSide::Values {
+                axis: Axis::new(0.0..1.0, style::ticks(1.0, 5)),
+                desc: &self.y_axis,
+                format: &y_format,
+            },
+        )?;
         for (s, series) in self.series.iter().enumerate() {
             let colour = style::series(s);
             chart.draw_series(LineSeries::new(

@@ -4,11 +4,12 @@
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
 use plotters::element::Rectangle;
-use plotters::prelude::{ChartBuilder, DrawingBackend};
-use plotters::style::{Color, WHITE};
+use plotters::prelude::DrawingBackend;
+use plotters::style::Color;
 
 use super::axis::Axis;
-use super::header::{self, Entry, Mark};
+use super::frame::{self, XSide, YSide};
+use super::header::Mark;
 use super::style;
 
 /// The values of one run.
@@ -50,7 +51,6 @@ impl Histogram {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
         let bins = self.bins.max(1);
         let all: Vec<Vec<f64>> = self
             .series
@@ -59,38 +59,24 @@ impl Histogram {
             .collect();
         let top = all.iter().flatten().copied().fold(0.0_f64, f64::max);
         let y_max = ((top * 10.0).ceil() / 10.0).clamp(0.1, 1.0);
-        let legend: Vec<Entry> = self
-            .series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Entry {
-                name: s.name.clone(),
-                colour: style::series(i),
-                mark: Mark::Box,
-            })
-            .collect();
-        let area = header::draw(root, &self.title, &legend)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(
-                Axis::new(0.0..1.0, style::ticks(1.0, 10)),
-                Axis::new(0.0..y_max, style::ticks(y_max, 5)),
-            )?;
+        let legend = frame::series_legend(self.series.iter().map(|s| s.name.as_str()), Mark::Box);
         let x_format = |v: &f64| format!("{v:.1}");
         let y_format = |v: &f64| style::percent(*v);
-        chart
-            .configure_mesh()
-            .bold_line_style(style::GRID)
-            .x_desc(self.axis.as_str())
-            .y_desc("share of episodes")
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .label_style(style::label())
-            .axis_desc_style(style::label())
-            .draw()?;
+        let mut chart = frame::draw(
+            root,
+            &self.title,
+            &legend,
+            XSide {
+                axis: Axis::new(0.0..1.0, style::ticks(1.0, 10)),
+                desc: &self.axis,
+                format: &x_format,
+            },
+            YSide::Values {
+                axis: Axis::new(0.0..y_max, style::ticks(y_max, 5)),
+                desc: "share of episodes",
+                format: &y_format,
+            },
+        )?;
         let width = 1.0 / bins as f64;
         let per = width * 0.8 / all.len().max(1) as f64;
         for (s, shares) in all.iter().enumerate() {

@@ -9,6 +9,7 @@ mod axis;
 pub mod bars;
 pub mod curves;
 pub mod figures;
+mod frame;
 mod header;
 pub mod histogram;
 pub mod render;

@@ -5,12 +5,13 @@
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
 use plotters::element::{Rectangle, Text};
-use plotters::prelude::{ChartBuilder, DrawingBackend};
+use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, RGBColor, WHITE};
+use plotters::style::{Color, RGBColor};
 
 use super::axis::Axis;
-use super::header::{self, Entry, Mark};
+use super::frame::{self, XSide, YSide};
+use super::header::{Entry, Mark};
 use super::style;
 
 /// One part of every bar.
@@ -44,9 +45,7 @@ impl Stacked {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
         let rows = self.rows.len().max(1);
-        let centres: Vec<f64> = (0..rows).map(|i| i as f64 + 0.5).collect();
         let legend: Vec<Entry> = self
             .parts
             .iter()
@@ -56,32 +55,18 @@ impl Stacked {
                 mark: Mark::Box,
             })
             .collect();
-        let area = header::draw(root, &self.title, &legend)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(44)
-            .y_label_area_size(style::label_area(&self.rows))
-            .build_cartesian_2d(
-                Axis::new(0.0..1.0, style::ticks(1.0, 5)),
-                Axis::new(0.0..rows as f64, centres),
-            )?;
         let x_format = |v: &f64| style::percent(*v);
-        let y_format = |y: &f64| {
-            style::row_at(*y, rows)
-                .and_then(|i| self.rows.get(i).cloned())
-                .unwrap_or_default()
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .bold_line_style(style::GRID)
-            .x_desc("share of episodes")
-            .x_label_formatter(&x_format)
-            .y_label_formatter(&y_format)
-            .label_style(style::label())
-            .axis_desc_style(style::label())
-            .draw()?;
+        let mut chart = frame::draw(
+            root,
+            &self.title,
+            &legend,
+            XSide {
+                axis: Axis::new(0.0..1.0, style::ticks(1.0, 5)),
+                desc: "share of episodes",
+                format: &x_format,
+            },
+            YSide::Rows(&self.rows),
+        )?;
         let totals: Vec<usize> = self.counts.iter().map(|c| c.iter().sum()).collect();
         // Left edge of the next part of each row.
         let mut left = vec![0.0_f64; self.counts.len()];
