@@ -5,7 +5,9 @@
 //! must stay below its threshold more often than not. (The patch localizer's
 //! top pixel is the centre of one of 3 x 3 tiles, which a goal smaller than a
 //! tile rarely covers; its behaviour is tested on fixture bundles in
-//! `agent/tests/clip_localizers.rs`.)
+//! `agent/tests/clip_localizers.rs`.) The world-version-2 bundle
+//! (`models/cow-embedded-v2`, a larger vocabulary) must load and run through
+//! every localizer with its manifest's thresholds.
 //!
 //! Needs libonnxruntime, found as the binary finds it (`ORT_DYLIB_PATH`, the
 //! repository's `.venv`; `make setup` installs it).
@@ -35,13 +37,19 @@ struct Views {
 }
 
 fn views(negatives: usize) -> Views {
+    views_of(negatives, "cow-embedded")
+}
+
+fn views_of(negatives: usize, name: &str) -> Views {
     let cfg = SimConfig::default();
     let caps = EmbeddedSim::new(cfg.clone(), Vec::new()).unwrap().hello();
     let (pos, neg) = goal_views(Split::Test, 60, 40, negatives, &cfg);
     let best = pos.iter().max_by_key(|v| v.goal_pixels).unwrap().clone();
     let best_view = pointing_views(vec![best.clone()]);
     let neg = pointing_views(neg);
-    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cow-embedded");
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models")
+        .join(name);
     Views {
         caps,
         best,
@@ -134,4 +142,51 @@ fn dense_verification_and_zoom_keep_the_goal_and_cut_false_alarms() {
         both.hits, 1,
         "zoomed views moved the top pixel off the goal"
     );
+}
+
+/// The version-2 bundle passes the loader's checks of its manifest against
+/// its graphs and tokenizer (with the room words) and localizes with
+/// every kind, each at its manifest threshold.
+#[test]
+fn the_v2_bundle_loads_and_runs_every_localizer() {
+    let Views {
+        caps,
+        best: _,
+        best_view,
+        neg,
+        bundle,
+    } = views_of(2, "cow-embedded-v2");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
+            .unwrap();
+    let thresholds = &manifest["thresholds"];
+    let tokenizer: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("tokenizer.json")).unwrap())
+            .unwrap();
+    for room in [
+        "kitchen", "bedroom", "bathroom", "office", "living", "dining",
+    ] {
+        assert!(tokenizer["model"]["vocab"][room].is_u64(), "no {room:?}");
+    }
+    for kind in [
+        LocalizerKind::Patch,
+        LocalizerKind::Grad,
+        LocalizerKind::Dense,
+    ] {
+        let config = LocalizerConfig {
+            kind,
+            bundle: bundle.clone(),
+            ..LocalizerConfig::default()
+        };
+        let mut loc = build_localizer(&config).unwrap();
+        let r = evaluate_pointing(loc.as_mut(), &best_view, &neg, &caps).unwrap();
+        assert_eq!(
+            (r.positives, r.negatives),
+            (1, neg.len()),
+            "{}",
+            kind.name()
+        );
+        let want = thresholds[kind.name()].as_f64().unwrap() as f32;
+        assert_eq!(r.threshold, want, "{} threshold", kind.name());
+    }
 }

@@ -4,12 +4,13 @@ Frames and crops are resized to the model's input with PIL's bicubic filter, as 
 preprocessing does; each frame gets one label per patch of the model's patch grid: the
 semantic class of an object covering at least ``min_object_fraction`` of the patch (the
 largest such), else the most frequent class of the patch; class 0 ("nothing") is ignored.
+Frames of world version 2 also carry the room kind the camera stands in and its captions.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ class FrameSet:
 
     images: NDArray[np.uint8]  # [N, S, S, 3]
     labels: NDArray[np.int64]  # [N, grid * grid], semantic class or IGNORE
+    #: World version 2: the room kind the camera stands in ("kitchen"), else None.
+    rooms: list[str | None] = field(default_factory=list)
+    #: World version 2: the frame's room captions ("a kitchen", "a photo of a kitchen."), else [].
+    captions: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -135,7 +140,12 @@ def load(
     return Dataset(
         meta=meta,
         class_words=class_words,
-        frames=FrameSet(images, labels),
+        frames=FrameSet(
+            images,
+            labels,
+            [None if r.get("room") is None else str(r["room"]) for r in frames],
+            [list(r.get("captions") or []) for r in frames],
+        ),
         crops=CropSet(
             crop_images,
             [str(c["words"]) for c in crops],

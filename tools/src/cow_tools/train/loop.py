@@ -11,10 +11,15 @@ Recipe (one step = one batch of object crops and one batch of frames):
   weighted ``object_weight``;
 - dense-goal loss: the dense localizer's own decision, for each of the goal categories:
   the softmax (scale 100) of the patch's similarity to the goal prompt against the
-  background prompts, binary cross-entropy against "the patch shows this goal".
+  background prompts, binary cross-entropy against "the patch shows this goal";
+- room loss (frames of world version 2, which name the room the camera stands in): frame
+  image embeddings against the batch's distinct room captions ("a kitchen" or, for the
+  whole batch, "a photo of a kitchen."), symmetric InfoNCE as the caption loss.
 
-Training runs in stages: a later stage starts from an earlier one's ``weights.npz``
-(``--init``) with its own schedule (the model card lists the stages of the shipped model).
+Training runs in stages: a later stage starts from an earlier one's ``weights.npz``, or from
+an exported bundle folder (``--init``), with its own schedule (the model card lists the
+stages of the shipped model). A vocabulary that gained words (the room words) keeps the
+rows of the words it had and starts the new ones from the mean row.
 
 Subcommands: ``cow-train train`` (writes ``weights.npz``, ``model.json``, ``tokenizer.json``,
 ``train_log.json`` and, with ``--bundle``, the exported bundle), ``cow-train thresholds``
@@ -35,12 +40,14 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 (PyTorch convention)
+from tokenizers import Tokenizer
 
 from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD, export_bundle
 from cow_tools.clip_config import ClipConfig
 from cow_tools.train import data as ds
 from cow_tools.train import model as mdl
 from cow_tools.train import schedule, vocab
+from cow_tools.train.from_bundle import load_bundle_state
 from cow_tools.train.vocab import prompt
 
 BACKGROUND_PROMPTS = ["background", "wall", "floor", "ceiling", "door", "window", "furniture", "room"]
@@ -63,6 +70,7 @@ class Trainer:
         self.class_ids = self.ids([prompt(data.class_words[c]) for c in self.classes])
         self.goal_ids = self.ids([prompt(w) for w in self.goal_words])
         self.bg_ids = self.ids([prompt(w) for w in BACKGROUND_PROMPTS])
+        self.room_words = sorted({r for r in data.frames.rooms if r})
         word_to_class = {data.class_words[c]: c for c in self.classes}
         self.goal_classes = torch.tensor([word_to_class[w] for w in self.goal_words])
         self.object_classes = torch.tensor(sorted({word_to_class[w] for w in data.crops.words}))
@@ -88,16 +96,12 @@ class Trainer:
             x[f] = x[f].flip(-1)
         return (x - self.mean) / self.std
 
-    def crop_loss(self, rng: np.random.Generator) -> torch.Tensor:
-        """Symmetric InfoNCE of crops against the distinct captions of the batch."""
-        crops = self.data.crops
-        idx = rng.choice(len(crops.images), size=self.args.batch_crops, replace=False)
-        caps = [crops.captions[i][rng.integers(len(crops.captions[i]))] for i in idx]
+    def caption_nce(self, image: torch.Tensor, caps: list[str]) -> torch.Tensor:
+        """Symmetric InfoNCE of unit image embeddings ``[B, D]`` against the distinct captions
+        among ``caps`` (one per image; a caption shared by several images has all of them as
+        positives)."""
         distinct = sorted(set(caps))
         target = torch.tensor([distinct.index(c) for c in caps])
-        image, _ = mdl.encode_image_and_patches(
-            self.model, self.pixels(crops.images[idx], rng.random(len(idx)) < 0.5), dense=False
-        )
         text = mdl.encode_text(self.model, self.ids(distinct))
         scale = self.model.logit_scale.exp().clamp(max=100.0)
         logits = scale * image @ text.T  # [B, U]
@@ -107,8 +111,19 @@ class Trainer:
         t2i = -(log_p.masked_fill(~pos, 0.0).sum(-1) / pos.sum(-1)).mean()
         return (i2t + t2i) / 2
 
-    def frame_losses(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Patch-text cross-entropy and the dense-goal binary cross-entropy over a frame batch."""
+    def crop_loss(self, rng: np.random.Generator) -> torch.Tensor:
+        """Symmetric InfoNCE of crops against the distinct captions of the batch."""
+        crops = self.data.crops
+        idx = rng.choice(len(crops.images), size=self.args.batch_crops, replace=False)
+        caps = [crops.captions[i][rng.integers(len(crops.captions[i]))] for i in idx]
+        image, _ = mdl.encode_image_and_patches(
+            self.model, self.pixels(crops.images[idx], rng.random(len(idx)) < 0.5), dense=False
+        )
+        return self.caption_nce(image, caps)
+
+    def frame_losses(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Patch-text cross-entropy, the dense-goal binary cross-entropy and the room loss
+        (0 without room captions) over a frame batch."""
         frames = self.data.frames
         idx = rng.choice(len(frames.images), size=self.args.batch_frames, replace=False)
         flip = rng.random(len(idx)) < 0.5
@@ -116,7 +131,7 @@ class Trainer:
         labels = frames.labels[idx].reshape(len(idx), grid, grid).copy()
         labels[flip] = labels[flip][:, :, ::-1]
         labels_t = torch.from_numpy(labels.reshape(len(idx), -1).copy())
-        _, patches = mdl.encode_image_and_patches(
+        image, patches = mdl.encode_image_and_patches(
             self.model, self.pixels(frames.images[idx], flip), dense=True
         )
         texts = mdl.encode_text(self.model, torch.cat([self.class_ids, self.bg_ids]))
@@ -142,7 +157,20 @@ class Trainer:
         positive = (lab[:, None] == self.goal_classes[None, :]).float()
         bce = -(self.args.positive_weight * positive * log_p + (1 - positive) * log_not)
         dense_loss = (bce * valid[:, None]).sum() / (valid.sum().clamp(min=1) * len(self.goal_words))
-        return patch_loss, dense_loss
+        return patch_loss, dense_loss, self.room_loss(rng, idx, image)
+
+    def room_loss(self, rng: np.random.Generator, idx: np.ndarray, image: torch.Tensor) -> torch.Tensor:
+        """InfoNCE of the frames ``idx`` (image embeddings ``image``) that have room captions
+        against the batch's distinct room captions, one caption template for the whole batch
+        (so two kitchens never meet as "a kitchen" against "a photo of a kitchen."); 0 when
+        no frame has captions (world version 1: the random stream is then left untouched)."""
+        caps_of = self.data.frames.captions
+        have = [k for k, i in enumerate(idx) if i < len(caps_of) and caps_of[i]]
+        if not have:
+            return image.new_zeros(())
+        which = int(rng.integers(min(len(caps_of[idx[k]]) for k in have)))
+        caps = [caps_of[idx[k]][which] for k in have]
+        return self.caption_nce(image[have], caps)
 
     def zero_shot(self, crops: ds.CropSet) -> float:
         """Accuracy of classifying the goal crops among the goal prompts."""
@@ -164,6 +192,27 @@ class Trainer:
         self.model.train()
         return float(right / max(len(keep), 1))
 
+    def room_zero_shot(self, frames: ds.FrameSet) -> float | None:
+        """Accuracy of classifying the frames that name a room among the prompts of the
+        training rooms ("a photo of a kitchen."); None without such frames."""
+        words = sorted(self.room_words)
+        keep = [i for i, r in enumerate(frames.rooms) if r in words]
+        if not keep:
+            return None
+        with torch.no_grad():
+            self.model.eval()
+            text = mdl.encode_text(self.model, self.ids([prompt(w) for w in words]))
+            right = 0
+            for s in range(0, len(keep), 128):
+                part = keep[s : s + 128]
+                image, _ = mdl.encode_image_and_patches(
+                    self.model, self.pixels(frames.images[part], np.zeros(len(part), dtype=bool)), dense=False
+                )
+                pred = (image @ text.T).argmax(-1).tolist()
+                right += sum(words[p] == frames.rooms[i] for p, i in zip(pred, part, strict=True))
+            self.model.train()
+        return float(right / len(keep))
+
     def run(self, val: ds.Dataset | None) -> dict[str, Any]:
         """Trains for ``args.steps`` steps (or until ``args.max_minutes``); returns the log."""
         a = self.args
@@ -184,8 +233,8 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] = a.lr * schedule.lr_factor(frac, a.warmup)
             lc = self.crop_loss(rng)
-            lp, ld = self.frame_losses(rng)
-            loss = lc + a.patch_weight * lp + a.dense_weight * ld
+            lp, ld, lr = self.frame_losses(rng)
+            loss = lc + a.patch_weight * lp + a.dense_weight * ld + a.room_weight * lr
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -198,10 +247,14 @@ class Trainer:
                     "crop": round(lc.item(), 4),
                     "patch": round(lp.item(), 4),
                     "dense": round(ld.item(), 4),
+                    "room": round(lr.item(), 4),
                     "logit_scale": round(float(self.model.logit_scale.detach().exp()), 2),
                 }
                 if val is not None and step % (a.log_every * 5) == 0:
                     entry["val_zero_shot"] = round(self.zero_shot(val.crops), 4)
+                    room = self.room_zero_shot(val.frames)
+                    if room is not None:
+                        entry["val_room"] = round(room, 4)
                 log["history"].append(entry)
                 print(json.dumps(entry), flush=True)
             if a.save_every and step > 0 and step % a.save_every == 0:
@@ -210,6 +263,7 @@ class Trainer:
         log["minutes"] = round((time.monotonic() - start) / 60, 2)
         if val is not None:
             log["val_zero_shot"] = self.zero_shot(val.crops)
+            log["val_room"] = self.room_zero_shot(val.frames)
         return log
 
 
@@ -233,7 +287,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--bundle", type=Path, default=None, help="export the trained model into this bundle")
     t.add_argument("--templates", type=Path, default=None, help="extra prompt templates for the vocabulary")
     t.add_argument(
-        "--init", type=Path, default=None, help="start from these weights (.npz of a previous run)"
+        "--init",
+        type=Path,
+        default=None,
+        help="start from these weights: a previous run's .npz (tokenizer.json beside it) or a bundle",
     )
     t.add_argument("--image-size", type=int, default=mdl.IMAGE_SIZE, help="vision input side, pixels")
     t.add_argument("--patch-size", type=int, default=mdl.PATCH_SIZE, help="vision patch side, pixels")
@@ -256,6 +313,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--weight-decay", type=float, default=0.05)
     t.add_argument("--patch-weight", type=float, default=1.0)
     t.add_argument("--dense-weight", type=float, default=1.0)
+    t.add_argument(
+        "--room-weight", type=float, default=1.0, help="weight of the room loss (frames with room captions)"
+    )
     t.add_argument("--object-weight", type=float, default=4.0)
     t.add_argument("--positive-weight", type=float, default=4.0)
     t.add_argument("--seed", type=int, default=0)
@@ -286,9 +346,13 @@ def _train(a: argparse.Namespace) -> None:
         flush=True,
     )
     texts = [c for caps in data.crops.captions for c in caps]
+    texts += [c for caps in data.frames.captions for c in caps]
     texts += [prompt(w) for w in data.class_words.values()] + [prompt(w) for w in BACKGROUND_PROMPTS]
     if a.templates:
         texts += vocab.read_templates(a.templates)
+    state, init_tok = _init_state(a.init)
+    if init_tok is not None:
+        texts += vocab.words_of_tokenizer(init_tok)  # never lose a word the start model knew
     tok = vocab.build_tokenizer(texts)
     vocab.save(tok, a.out / "tokenizer.json")
     cfg = mdl.model_config(
@@ -300,10 +364,19 @@ def _train(a: argparse.Namespace) -> None:
     )
     (a.out / "model.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
     trainer = Trainer(a, data, tok, cfg)
-    if a.init:
-        with np.load(a.init) as w:
-            state = {k: torch.from_numpy(np.asarray(w[k])) for k in w.files}
-        trainer.model.load_state_dict(mdl.adapt_state(state, trainer.model))
+    if state is not None:
+        key = "token_embedding.weight"
+        rows = trainer.model.state_dict()[key].shape[0]
+        if state[key].shape[0] != rows:
+            if init_tok is None:
+                raise ValueError(
+                    f"{a.init}: {state[key].shape[0]} token rows for a vocabulary of {rows} "
+                    "and no tokenizer.json to carry them over by word"
+                )
+            state[key], fresh = vocab.carry_embedding(state[key], init_tok, tok)
+            print(f"vocabulary {state[key].shape[0]} tokens, new: {' '.join(fresh)}", flush=True)
+        tensors = {k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in state.items()}
+        trainer.model.load_state_dict(mdl.adapt_state(tensors, trainer.model))
         print(f"initialised from {a.init}", flush=True)
     log = trainer.run(val)
     log["args"] = {k: str(v) for k, v in vars(a).items()}
@@ -317,6 +390,21 @@ def _train(a: argparse.Namespace) -> None:
             params, ClipConfig.from_dict(cfg), a.out / "tokenizer.json", a.bundle, name=a.bundle.name
         )
         print(f"wrote bundle {a.bundle}")
+
+
+def _init_state(init: Path | None) -> tuple[dict[str, np.ndarray] | None, Any]:
+    """The start weights of ``--init`` and the tokenizer they were trained with (None when
+    there is none: a ``.npz`` without ``tokenizer.json`` beside it)."""
+    if init is None:
+        return None, None
+    if init.is_dir():
+        state = load_bundle_state(init)
+        tok_path = init / "tokenizer.json"
+    else:
+        with np.load(init) as w:
+            state = {k: np.asarray(w[k]) for k in w.files}
+        tok_path = init.parent / "tokenizer.json"
+    return state, Tokenizer.from_file(str(tok_path)) if tok_path.is_file() else None
 
 
 def _thresholds(a: argparse.Namespace) -> None:

@@ -3,7 +3,9 @@ caption words, the prompt templates and the background prompts, built with ``tok
 
 Ids: ``[PAD]`` = 0 (OpenCLIP pads with 0), ``[UNK]`` = 1, the words in sorted order, then
 ``<|startoftext|>`` and ``<|endoftext|>``; EOT is the largest id, as the exported text graph
-finds the EOT position with argmax over ids.
+finds the EOT position with argmax over ids. A larger vocabulary shifts the ids, so a model
+fine-tuned with one (new room words, say) takes its token embedding over word by word
+(:func:`carry_embedding`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
 from tokenizers import Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 
@@ -101,3 +105,33 @@ def encode(tok: Tokenizer, text: str, context_length: int) -> list[int]:
 def save(tok: Tokenizer, path: Path) -> None:
     """Writes ``tokenizer.json`` (pretty-printed, so diffs stay readable)."""
     path.write_text(json.dumps(json.loads(tok.to_str()), indent=1) + "\n", encoding="utf-8")
+
+
+def carry_embedding(
+    rows: NDArray[np.float32], old: Tokenizer, new: Tokenizer
+) -> tuple[NDArray[np.float32], list[str]]:
+    """The token-embedding rows of ``new``'s ids from ``rows`` (indexed by ``old``'s ids): a
+    token both know keeps its row; a token only ``new`` knows starts from the mean of the
+    rows of ``old``'s words (the special tokens left out). Returns the rows and the new tokens
+    in id order."""
+    old_vocab = old.get_vocab(with_added_tokens=True)
+    new_vocab = new.get_vocab(with_added_tokens=True)
+    if rows.shape[0] <= max(old_vocab.values()):
+        top = max(old_vocab.values())
+        raise ValueError(f"{rows.shape[0]} embedding rows for a tokenizer with ids up to {top}")
+    special = {PAD, UNK, SOT, EOT}
+    mean = rows[[i for t, i in old_vocab.items() if t not in special]].mean(axis=0)
+    out = np.empty((max(new_vocab.values()) + 1, rows.shape[1]), dtype=np.float32)
+    out[:] = mean
+    fresh = []
+    for token, i in sorted(new_vocab.items(), key=lambda kv: kv[1]):
+        if token in old_vocab:
+            out[i] = rows[old_vocab[token]]
+        else:
+            fresh.append(token)
+    return out, fresh
+
+
+def words_of_tokenizer(tok: Tokenizer) -> list[str]:
+    """The words of a tokenizer built by :func:`build_tokenizer` (special tokens left out)."""
+    return sorted(t for t in tok.get_vocab(with_added_tokens=True) if t not in (PAD, UNK, SOT, EOT))

@@ -1,7 +1,8 @@
 """Zero-shot classification accuracy of an exported bundle (ONNX Runtime, no torch) on the goal
 crops of a ``cow sim dataset`` folder: each crop is classified among the prompts
 "a photo of a {category}." (article by the category's first letter, as the agent's prompts) of the
-goal categories present.
+goal categories present. Frames of world version 2 name the room the camera stands in; they
+are classified among "a photo of a {room}." of the rooms present (``rooms``).
 
     python -m cow_tools.train.zeroshot --bundle models/cow-embedded --data DIR
 """
@@ -50,6 +51,36 @@ def accuracy(bundle: Path, root: Path) -> dict[str, float | int]:
     return out
 
 
+def room_accuracy(bundle: Path, root: Path) -> dict[str, float | int] | None:
+    """Overall and per-room accuracy of classifying the frames of ``root`` that name a room
+    (world version 2) among the prompts of the rooms present; None without such frames."""
+    frames = [f for f in ds.read_jsonl(root / "index.jsonl") if f.get("room")]
+    if not frames:
+        return None
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    size, ctx = int(manifest["image_size"]), int(manifest["context_length"])
+    rooms = sorted({str(f["room"]) for f in frames})
+    tok = Tokenizer.from_file(str(bundle / "tokenizer.json"))
+    ids = np.array([encode(tok, prompt(r), ctx) for r in rooms], dtype=np.int64)
+    text = ort.InferenceSession(str(bundle / "text.onnx")).run(None, {"input_ids": ids})[0]
+    image = ort.InferenceSession(str(bundle / "image.onnx"))
+    mean = np.array(OPENAI_MEAN, dtype=np.float32).reshape(1, 3, 1, 1)
+    std = np.array(OPENAI_STD, dtype=np.float32).reshape(1, 3, 1, 1)
+    right: dict[str, list[int]] = {r: [0, 0] for r in rooms}
+    for s in range(0, len(frames), 64):
+        part = frames[s : s + 64]
+        px = np.stack([ds.load_image(root / f["frame"], size) for f in part]).astype(np.float32)
+        px = (px.transpose(0, 3, 1, 2) / 255.0 - mean) / std
+        emb = image.run(["image_embeddings"], {"pixel_values": px.astype(np.float32)})[0]
+        for f, p in zip(part, (emb @ text.T).argmax(-1), strict=True):
+            right[f["room"]][0] += int(rooms[int(p)] == f["room"])
+            right[f["room"]][1] += 1
+    out: dict[str, float | int] = {"frames": len(frames), "rooms": len(rooms)}
+    out["accuracy"] = sum(r[0] for r in right.values()) / len(frames)
+    out.update({r: v[0] / max(1, v[1]) for r, v in right.items()})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; prints the accuracies as JSON."""
     p = argparse.ArgumentParser(description=__doc__)
@@ -57,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, required=True, help="a `cow sim dataset` folder")
     a = p.parse_args(argv)
     try:
-        print(json.dumps(accuracy(a.bundle, a.data), indent=1))
+        result: dict[str, object] = dict(accuracy(a.bundle, a.data))
+        rooms = room_accuracy(a.bundle, a.data)
+        if rooms is not None:
+            result["rooms"] = rooms
+        print(json.dumps(result, indent=1))
     except (OSError, ValueError, KeyError) as e:
         print(f"zeroshot: {e}", file=sys.stderr)
         return 1
