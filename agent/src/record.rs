@@ -121,6 +121,16 @@ impl RecordingIndex {
                 index.format
             )));
         }
+        // The recorder writes one step per frame; a step list of another
+        // length would send a reader past its end.
+        if index.steps.len() != index.frames {
+            return Err(Error::Observation(format!(
+                "{}: the index lists {} steps for {} frames (one per frame)",
+                source.display(),
+                index.steps.len(),
+                index.frames
+            )));
+        }
         Ok(index)
     }
 }
