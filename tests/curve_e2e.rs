@@ -49,13 +49,18 @@ impl Drop for Background {
 }
 
 fn spawn(args: &[&str]) -> Background {
+    spawn_logged(args, Stdio::null())
+}
+
+/// `spawn` with its standard error (warnings and errors) going to `stderr`.
+fn spawn_logged(args: &[&str], stderr: impl Into<Stdio>) -> Background {
     Background(
         Command::new(common::cow_bin())
             .args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap(),
     )
@@ -129,7 +134,11 @@ fn telemetry_reaches_listed_subscribers_only() {
     let dir = tempfile::tempdir().unwrap();
     keys(dir.path());
     let robot = format!("tcp://127.0.0.1:{}", free_port());
-    let _world = spawn(&["sim", "serve", "--bind", &robot, "--episodes", "1"]);
+    let world_log = dir.path().join("world.log");
+    let _world = spawn_logged(
+        &["sim", "serve", "--bind", &robot, "--episodes", "1"],
+        std::fs::File::create(&world_log).unwrap(),
+    );
     let telemetry = format!("tcp://127.0.0.1:{}", free_port());
     let config = dir.path().join("deploy.toml");
     std::fs::write(
@@ -157,13 +166,17 @@ fn telemetry_reaches_listed_subscribers_only() {
     };
     let (_c1, listed) = subscribe("client.key_secret");
     let (_c2, unlisted) = subscribe("stranger.key_secret");
-    let _deploy = spawn(&[
-        "deploy",
-        "--config",
-        config.to_str().unwrap(),
-        "--robot",
-        &robot,
-    ]);
+    let deploy_log = dir.path().join("deploy.log");
+    let _deploy = spawn_logged(
+        &[
+            "deploy",
+            "--config",
+            config.to_str().unwrap(),
+            "--robot",
+            &robot,
+        ],
+        std::fs::File::create(&deploy_log).unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     let message = loop {
         if let Ok(bytes) = listed.recv_bytes(0) {
@@ -172,7 +185,12 @@ fn telemetry_reaches_listed_subscribers_only() {
                 break v;
             }
         }
-        assert!(Instant::now() < deadline, "no telemetry with a map");
+        assert!(
+            Instant::now() < deadline,
+            "no telemetry with a map; cow deploy said:\n{}\ncow sim serve said:\n{}",
+            std::fs::read_to_string(&deploy_log).unwrap_or_default(),
+            std::fs::read_to_string(&world_log).unwrap_or_default()
+        );
     };
     assert_eq!(message["goal"], "alarm clock");
     assert!(message["pose"]["x"].is_number() && message["action"].is_string());

@@ -103,6 +103,9 @@ pub trait SessionObserver {
     /// An action was chosen and sent; `step_ms` is the time from sending it
     /// to the next observation (the robot's motion and frame).
     fn step(&mut self, _agent: &dyn Agent, _action: Action, _cost: &StepCost, _step_ms: f64) {}
+    /// The session is waiting (for a goal, or after the agent stopped), once
+    /// per poll: a watcher that joined late can still be told the latest state.
+    fn idle(&mut self) {}
 }
 
 /// An observer that only logs.
@@ -368,6 +371,7 @@ impl Session<'_> {
                     Failure::Fatal(e) => return Err(e),
                 },
             }
+            self.observer.idle();
             self.wait();
         }
     }

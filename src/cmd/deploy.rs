@@ -11,6 +11,9 @@
 //! occupancy grid in map_server's convention (0 occupied, 254 free, 205
 //! unknown), row 0 the largest y, column 0 the smallest x; `origin` is the
 //! world position (metres) of the lower-left corner of the lower-left cell.
+//! While the session waits (for a goal, or after a Stop) the latest message
+//! is sent again at the same rate, so a subscriber that joins late (RViz
+//! started after the robot stopped) still gets the current state.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -149,6 +152,14 @@ impl SessionObserver for Watch {
             }
         }
     }
+
+    fn idle(&mut self) {
+        if let Some(t) = self.telemetry.as_mut() {
+            if let Err(e) = t.republish() {
+                tracing::warn!("telemetry: {e:#}");
+            }
+        }
+    }
 }
 
 /// The telemetry PUB socket.
@@ -159,6 +170,8 @@ struct Telemetry {
     min_interval: Duration,
     last: Option<Instant>,
     steps: u64,
+    /// The last message sent, sent again while the session waits.
+    latest: Option<Vec<u8>>,
 }
 
 impl Telemetry {
@@ -189,6 +202,7 @@ impl Telemetry {
             min_interval: Duration::from_secs_f32(1.0 / d.telemetry_hz),
             last: None,
             steps: 0,
+            latest: None,
         })
     }
 
@@ -234,8 +248,25 @@ impl Telemetry {
                 s.evidence.iter().map(|&(x, y, c)| json!([x, y, c])).collect::<Vec<_>>()
             }),
         });
+        let bytes = serde_json::to_vec(&message)?;
         self.socket
-            .send(serde_json::to_vec(&message)?, zmq::DONTWAIT)
+            .send(&bytes, zmq::DONTWAIT)
+            .context("sending telemetry")?;
+        self.latest = Some(bytes);
+        Ok(())
+    }
+
+    /// Sends the last message again, at most `telemetry_hz` per second.
+    fn republish(&mut self) -> anyhow::Result<()> {
+        let Some(bytes) = &self.latest else {
+            return Ok(());
+        };
+        if self.last.is_some_and(|t| t.elapsed() < self.min_interval) {
+            return Ok(());
+        }
+        self.last = Some(Instant::now());
+        self.socket
+            .send(bytes.as_slice(), zmq::DONTWAIT)
             .context("sending telemetry")?;
         Ok(())
     }
