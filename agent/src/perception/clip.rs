@@ -210,15 +210,7 @@ impl ClipModel {
         expected: usize,
         f: impl FnOnce(&[f32]) -> R,
     ) -> Result<R, Error> {
-        let dir = &self.dir;
-        let session = self.image.as_mut().ok_or_else(|| Error::Bundle {
-            bundle: dir.display().to_string(),
-            message: "image graph was not loaded".to_string(),
-        })?;
-        let outputs = session
-            .run(ort::inputs!["pixel_values" => pixels])
-            .map_err(|e| run_error(dir, "image", &e))?;
-        Ok(f(output_values(&outputs, dir, "image", output, expected)?))
+        self.with_image_outputs(pixels, &[(output, expected)], |values| f(values[0]))
     }
 
     /// Runs the image graph on `pixels` once and hands `f` the outputs
