@@ -190,3 +190,48 @@ fn the_v2_bundle_loads_and_runs_every_localizer() {
         assert_eq!(r.threshold, want, "{} threshold", kind.name());
     }
 }
+
+/// The dense localizer's view score (value exploration) uses the goal's own
+/// embedding by default and the filled `value_prompt` when one is set: the
+/// prompt "a photo of a {}." under the single template scores exactly as
+/// the default, "a room with a {}." scores differently, and a prompt
+/// without a slot for the goal is a configuration error naming it.
+#[test]
+fn the_value_prompt_sets_the_view_score_of_the_dense_localizer() {
+    let Views {
+        caps,
+        best: _,
+        best_view,
+        neg: _,
+        bundle,
+    } = views_of(0, "cow-embedded-v2");
+    let view = &best_view[0];
+    let score = |prompt: &str| {
+        let config = LocalizerConfig {
+            kind: LocalizerKind::Dense,
+            bundle: bundle.clone(),
+            templates: Some(agent::perception::TemplateSet::Single),
+            value_prompt: prompt.to_string(),
+            ..LocalizerConfig::default()
+        };
+        let mut loc = build_localizer(&config).unwrap();
+        loc.set_goal(&view.goal, &caps).unwrap();
+        let f = &view.frame;
+        let mut out = vec![0.0; (f.width * f.height) as usize];
+        loc.localize(f, &mut out).unwrap();
+        loc.view_scores(0.1).embedding.unwrap()
+    };
+    let own = score("");
+    assert!((score("a photo of a {}.") - own).abs() < 1e-5);
+    let room = score("a room with a {}.");
+    assert!((room - own).abs() > 1e-4, "{room} vs {own}");
+    assert!((-1.0..=1.0).contains(&room));
+    let config = LocalizerConfig {
+        kind: LocalizerKind::Dense,
+        bundle,
+        value_prompt: "a room with it".into(),
+        ..LocalizerConfig::default()
+    };
+    let err = build_localizer(&config).err().unwrap().to_string();
+    assert!(err.contains("\"a room with it\""), "{err}");
+}

@@ -27,7 +27,8 @@
 //! record and crop names the room kind it stands in (`room`), the crops get
 //! two more captions ("a mug in a kitchen", "a red mug in a kitchen"), and
 //! each frame record the room kind the camera stands in (`room`) with frame
-//! captions ("a kitchen", "a photo of a kitchen."); `dataset.json` says
+//! captions ("a kitchen", "a photo of a kitchen.") and the goal categories
+//! standing in that room, visible or not (`contents`); `dataset.json` says
 //! `world_version`. The uncommon kinds are removed from every house before
 //! rendering ([`House::without_uncommon`]) and `classes` lists only
 //! version 1's classes, so no render, mask or caption shows or names them.
@@ -125,6 +126,11 @@ struct FrameRecord<'a> {
     /// World version 2: frame captions of that room.
     #[serde(skip_serializing_if = "Option::is_none")]
     captions: Option<Vec<String>>,
+    /// World version 2: the goal categories (in words, sorted, once each)
+    /// of the objects in that room, seen in the frame or not: what a scene
+    /// description of the room would name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contents: Option<Vec<&'static str>>,
 }
 
 #[derive(Serialize)]
@@ -185,6 +191,20 @@ pub fn captions_in_room(words: &str, color: &str, material: &str, room: &str) ->
         article(room)
     ));
     out
+}
+
+/// The goal categories, in words, of the objects standing in room `room`
+/// of `house`: sorted, each once.
+fn room_contents(house: &House, room: usize) -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = house
+        .objects
+        .iter()
+        .filter(|o| o.room == room && o.kind.is_goal())
+        .map(|o| o.kind.clip_name())
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
 /// Frame captions of a room kind (world version 2): "a kitchen", "a photo of a kitchen.".
@@ -386,14 +406,12 @@ pub fn write_dataset(
         summary.houses += 1;
         for (source, pose) in poses {
             camera.render_into(&world.house, &pose, &mut frame);
-            let camera_room = if v2 {
-                world
-                    .house
-                    .room_at(pose.x, pose.y)
-                    .map(|r| world.house.rooms[r].kind.name())
+            let room_index = if v2 {
+                world.house.room_at(pose.x, pose.y)
             } else {
                 None
             };
+            let camera_room = room_index.map(|r| world.house.rooms[r].kind.name());
             let id = summary.frames;
             write_frame(out, id, &frame, &mut classes_buf, &mut instances_buf)?;
             instance_boxes(&frame, &mut boxes);
@@ -457,6 +475,7 @@ pub fn write_dataset(
                 objects,
                 room: camera_room,
                 captions: camera_room.map(room_captions),
+                contents: room_index.map(|r| room_contents(&world.house, r)),
             };
             write_json_line(&mut index, &rec, out, "index.jsonl")?;
             summary.frames += 1;

@@ -436,7 +436,7 @@ fn episode_files_keep_the_variant_fields() {
 
 /// Training renders of version 2 never show or name an uncommon kind,
 /// even from val houses that hold them (the renders leave them out), and
-/// carry room context captions.
+/// carry room context captions and the goal categories of the camera's room.
 #[test]
 fn uncommon_kinds_never_appear_in_training_renders_or_captions() {
     let cfg = v2();
@@ -491,8 +491,31 @@ fn uncommon_kinds_never_appear_in_training_renders_or_captions() {
                 texts.push(o["category"].as_str().unwrap().to_lowercase());
                 assert!(o["room"].is_string());
             }
+            // The whole house (uncommon objects included) and the pose.
+            let seed = House::seed_of(rec["scene"].as_str().unwrap()).unwrap();
+            let house = House::generate_version(seed, 2);
+            let pose: Pose = serde_json::from_value(rec["pose"].clone()).unwrap();
             if let Some(caps) = rec["captions"].as_array() {
                 frame_rooms += 1;
+                // The room's contents: every goal object of the camera's
+                // room, visible or not, and nothing else.
+                let r = house.room_at(pose.x, pose.y).unwrap();
+                let mut want: Vec<&str> = house
+                    .objects
+                    .iter()
+                    .filter(|o| o.room == r && o.kind.is_goal())
+                    .map(|o| o.kind.clip_name())
+                    .collect();
+                want.sort_unstable();
+                want.dedup();
+                let got: Vec<&str> = rec["contents"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|w| w.as_str().unwrap())
+                    .collect();
+                assert_eq!(got, want, "contents of frame {}", rec["id"]);
+                texts.extend(got.iter().map(|w| w.to_string()));
                 texts.extend(caps.iter().map(|c| c.as_str().unwrap().to_string()));
                 let room = rec["room"].as_str().unwrap();
                 assert_eq!(
@@ -509,10 +532,7 @@ fn uncommon_kinds_never_appear_in_training_renders_or_captions() {
                     .all(|&c| (c as u32) < first_uncommon_class),
                 "an uncommon class in a mask"
             );
-            // The same pose in the whole house (uncommon objects included).
-            let seed = House::seed_of(rec["scene"].as_str().unwrap()).unwrap();
-            let house = House::generate_version(seed, 2);
-            let pose: Pose = serde_json::from_value(rec["pose"].clone()).unwrap();
+            // The same pose in the whole house.
             full_camera.render_into(&house, &pose, &mut full_frame);
             uncommon_pixels_in_full_houses += full_frame
                 .semantic

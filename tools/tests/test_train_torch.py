@@ -57,3 +57,30 @@ def test_weights_of_another_patch_grid_are_adapted() -> None:
         adapted["visual.transformer.resblocks.0.mlp.c_fc.weight"],
         state["visual.transformer.resblocks.0.mlp.c_fc.weight"],
     )
+
+
+def test_multi_positive_nce_by_hand() -> None:
+    """Two frames, two prompts, each frame matching one prompt with logit 2 against 0: each
+    direction is log(1 + e^-2). A second positive in a row adds its probability; a row
+    without a positive is left out, and no positive at all gives 0."""
+    import math
+
+    from cow_tools.train.loop import multi_positive_nce
+
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0]])
+    pos = torch.tensor([[True, False], [False, True]])
+    want = math.log(1 + math.exp(-2))
+    assert abs(float(multi_positive_nce(logits, pos)) - want) < 1e-6
+    # Row 0 holds both prompts: its image-to-text term is -log(1) = 0. Prompt 0 is positive
+    # for frame 0 only (frame 1 is its negative), so its column stays.
+    both = torch.tensor([[True, True], [False, True]])
+    i2t = (0.0 + want) / 2
+    col0 = -math.log(math.exp(2) / (math.exp(2) + 1))  # prompt 0: frame 0 of frames 0, 1
+    # prompt 1 has only positives (no negative): left out of the text-to-image term
+    assert abs(float(multi_positive_nce(logits, both)) - (i2t + col0) / 2) < 1e-6
+    none = torch.zeros(2, 2, dtype=torch.bool)
+    assert float(multi_positive_nce(logits, none)) == 0.0
+    some = torch.tensor([[False, False], [False, True]])
+    # only row 1 counts; column 1 has frame 1 positive and frame 0 negative
+    col1 = -math.log(math.exp(2) / (math.exp(2) + 1))
+    assert abs(float(multi_positive_nce(logits, some)) - (want + col1) / 2) < 1e-6

@@ -188,6 +188,12 @@ pub struct LocalizerConfig {
     pub dense_zoom: u32,
     /// Factor applied to Chefer relevance before clamping to [0, 1] (CoW: 10).
     pub grad_scale: f32,
+    /// Prompt of the view score that value maps use (`agent.cow.explore =
+    /// "value"`, [`crate::localize::pool::ViewScores::embedding`]), its
+    /// `{}` filled with the goal ("a room with a {}." : "a room with an
+    /// apple."): a text about the place that holds the goal rather than
+    /// the goal itself. Empty: the goal's own embedding (its templates).
+    pub value_prompt: String,
 }
 
 /// Default background prompts of the dense localizer: things every indoor
@@ -223,6 +229,7 @@ impl Default for LocalizerConfig {
             dense_verify_prompts: Vec::new(),
             dense_zoom: 0,
             grad_scale: 10.0,
+            value_prompt: String::new(),
         }
     }
 }

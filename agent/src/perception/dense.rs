@@ -14,8 +14,10 @@
 //!
 //! For value maps ([`Localizer::view_scores`]) the whole-frame pass also
 //! yields the cosine similarity of the frame's image embedding with the
-//! goal's text embedding and the pooled patch map (the mean of its top
-//! share, before verification); the zoomed views and crops add nothing.
+//! goal's text embedding (or, with `value_prompt`, with that prompt's
+//! embedding: "a room with a mug.") and the pooled patch map (the mean of
+//! its top share, before verification); the zoomed views and crops add
+//! nothing.
 
 use ort::value::Tensor;
 use sim_bridge::{Capabilities, Frame};
@@ -67,7 +69,12 @@ pub struct DenseLocalizer {
     tile_values: Vec<f32>,
     /// Whether the image graph outputs `image_embeddings` (for [`ViewScores::embedding`]).
     has_image_embedding: bool,
-    /// Cosine of the last frame's image embedding with the goal's text embedding.
+    /// Template of the value prompt (`value_prompt`; empty: the goal's embedding).
+    value_prompt: String,
+    /// Embedding of the goal's value prompt (empty without one).
+    value_embedding: Vec<f32>,
+    /// Cosine of the last frame's image embedding with the goal's text
+    /// embedding, or with `value_embedding` when there is one.
     similarity: Option<f32>,
     /// The last frame's whole-view patch map before verification.
     view_patches: Vec<f32>,
@@ -89,6 +96,12 @@ impl DenseLocalizer {
             .map_err(|e| model.run_error("image", &e))?;
         let crop_pixels = Tensor::from_array(([1, 3, s, s], vec![0.0f32; 3 * s * s]))
             .map_err(|e| model.run_error("image", &e))?;
+        if !config.value_prompt.is_empty() && !config.value_prompt.contains("{}") {
+            return Err(Error::Config(format!(
+                "value_prompt {:?} has no {{}} for the goal",
+                config.value_prompt
+            )));
+        }
         if !(0.0..=1.0).contains(&config.dense_verify) {
             return Err(Error::Config(format!(
                 "dense_verify {} is outside [0, 1]",
@@ -120,6 +133,8 @@ impl DenseLocalizer {
             zoom_upsampler: GridUpsampler::default(),
             tile_values: Vec::new(),
             has_image_embedding: model.image_has_output("image_embeddings"),
+            value_prompt: config.value_prompt.clone(),
+            value_embedding: Vec::new(),
             similarity: None,
             view_patches: Vec::new(),
             model,
@@ -180,6 +195,11 @@ impl DenseLocalizer {
             &self.classes,
             self.logit_scale,
         );
+        let value_text = if self.value_embedding.is_empty() {
+            &classes[..d]
+        } else {
+            &self.value_embedding[..]
+        };
         let with_embedding = whole && self.has_image_embedding;
         let outputs: &[(&str, usize)] = if with_embedding {
             &[("patch_embeddings", n * d), ("image_embeddings", d)]
@@ -196,7 +216,7 @@ impl DenseLocalizer {
                     softmax_scaled(logits, scale);
                     *g = logits[0];
                 }
-                out.get(1).map(|image| cosine(image, &classes[..d]))
+                out.get(1).map(|image| cosine(image, value_text))
             })?;
         if whole {
             self.similarity = similarity;
@@ -289,6 +309,12 @@ impl Localizer for DenseLocalizer {
         };
         self.verify_prompts = verify;
         self.verify_classes = classes?;
+        self.value_embedding = if self.value_prompt.is_empty() {
+            Vec::new()
+        } else {
+            let prompt = crate::perception::templates::fill(&self.value_prompt, &goal.text);
+            self.model.embed_texts(&[prompt])?
+        };
         let d = self.model.manifest().embed_dim;
         self.logits.resize(self.classes.len() / d, 0.0);
         self.verify_logits

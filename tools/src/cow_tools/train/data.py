@@ -4,7 +4,8 @@ Frames and crops are resized to the model's input with PIL's bicubic filter, as 
 preprocessing does; each frame gets one label per patch of the model's patch grid: the
 semantic class of an object covering at least ``min_object_fraction`` of the patch (the
 largest such), else the most frequent class of the patch; class 0 ("nothing") is ignored.
-Frames of world version 2 also carry the room kind the camera stands in and its captions.
+Frames of world version 2 also carry the room kind the camera stands in, its captions and the
+goal categories standing in that room (``contents``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class FrameSet:
     rooms: list[str | None] = field(default_factory=list)
     #: World version 2: the frame's room captions ("a kitchen", "a photo of a kitchen."), else [].
     captions: list[list[str]] = field(default_factory=list)
+    #: World version 2: the goal categories (words) standing in the camera's room, seen or not.
+    contents: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +148,7 @@ def load(
             labels,
             [None if r.get("room") is None else str(r["room"]) for r in frames],
             [list(r.get("captions") or []) for r in frames],
+            [[str(w) for w in r.get("contents") or []] for r in frames],
         ),
         crops=CropSet(
             crop_images,

@@ -71,6 +71,7 @@ class Trainer:
         self.goal_ids = self.ids([prompt(w) for w in self.goal_words])
         self.bg_ids = self.ids([prompt(w) for w in BACKGROUND_PROMPTS])
         self.room_words = sorted({r for r in data.frames.rooms if r})
+        self.context_ids = self.ids([vocab.context_prompt(w) for w in self.goal_words])
         word_to_class = {data.class_words[c]: c for c in self.classes}
         self.goal_classes = torch.tensor([word_to_class[w] for w in self.goal_words])
         self.object_classes = torch.tensor(sorted({word_to_class[w] for w in data.crops.words}))
@@ -121,9 +122,11 @@ class Trainer:
         )
         return self.caption_nce(image, caps)
 
-    def frame_losses(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Patch-text cross-entropy, the dense-goal binary cross-entropy and the room loss
-        (0 without room captions) over a frame batch."""
+    def frame_losses(
+        self, rng: np.random.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Patch-text cross-entropy, the dense-goal binary cross-entropy, the room loss and the
+        context loss (both 0 without room captions or contents) over a frame batch."""
         frames = self.data.frames
         idx = rng.choice(len(frames.images), size=self.args.batch_frames, replace=False)
         flip = rng.random(len(idx)) < 0.5
@@ -157,7 +160,7 @@ class Trainer:
         positive = (lab[:, None] == self.goal_classes[None, :]).float()
         bce = -(self.args.positive_weight * positive * log_p + (1 - positive) * log_not)
         dense_loss = (bce * valid[:, None]).sum() / (valid.sum().clamp(min=1) * len(self.goal_words))
-        return patch_loss, dense_loss, self.room_loss(rng, idx, image)
+        return patch_loss, dense_loss, self.room_loss(rng, idx, image), self.context_loss(idx, image)
 
     def room_loss(self, rng: np.random.Generator, idx: np.ndarray, image: torch.Tensor) -> torch.Tensor:
         """InfoNCE of the frames ``idx`` (image embeddings ``image``) that have room captions
@@ -171,6 +174,61 @@ class Trainer:
         which = int(rng.integers(min(len(caps_of[idx[k]]) for k in have)))
         caps = [caps_of[idx[k]][which] for k in have]
         return self.caption_nce(image[have], caps)
+
+    def context_loss(self, idx: np.ndarray, image: torch.Tensor) -> torch.Tensor:
+        """Multi-positive InfoNCE of the frames ``idx`` (image embeddings ``image``) that name
+        their room's contents against the context prompts of every goal ("a room with a mug."):
+        a frame's positives are the goals standing in its room, seen or not, so that the view
+        of a room says what the room is likely to hold (the value map's score). Both
+        directions: frame to prompts (log of the positives' summed probability) and prompt to
+        the batch's frames (mean log probability of its positives, prompts with at least one
+        positive and one negative). 0 when no frame names contents (world version 1)."""
+        contents = self.data.frames.contents
+        have = [k for k, i in enumerate(idx) if i < len(contents) and contents[i]]
+        if not have:
+            return image.new_zeros(())
+        index = {w: g for g, w in enumerate(self.goal_words)}
+        pos = torch.zeros(len(have), len(self.goal_words), dtype=torch.bool)
+        for row, k in enumerate(have):
+            for w in contents[idx[k]]:
+                if w in index:
+                    pos[row, index[w]] = True
+        text = mdl.encode_text(self.model, self.context_ids)
+        scale = self.model.logit_scale.exp().clamp(max=100.0)
+        return multi_positive_nce(scale * image[have] @ text.T, pos)
+
+    def context_auc(self, frames: ds.FrameSet) -> float | None:
+        """Mean over goals of the ROC AUC of the context score (frame image embedding against
+        the goal's context prompt) between frames whose room holds the goal and frames whose
+        room does not; None without contents."""
+        with torch.no_grad():
+            was = self.model.training
+            self.model.eval()
+            try:
+                return self._context_auc(frames)
+            finally:
+                self.model.train(was)
+
+    def _context_auc(self, frames: ds.FrameSet) -> float | None:
+        keep = [i for i, c in enumerate(frames.contents) if frames.rooms[i] is not None]
+        if not keep:
+            return None
+        text = mdl.encode_text(self.model, self.context_ids)
+        scores = []
+        for s in range(0, len(keep), 64):
+            part = np.array(keep[s : s + 64])
+            image, _ = mdl.encode_image_and_patches(
+                self.model, self.pixels(frames.images[part], np.zeros(len(part), dtype=bool)), dense=False
+            )
+            scores.append((image @ text.T).numpy())
+        sim = np.concatenate(scores)
+        aucs = []
+        for g, w in enumerate(self.goal_words):
+            has = np.array([w in frames.contents[i] for i in keep])
+            on, off = sim[has, g], sim[~has, g]
+            if len(on) and len(off):
+                aucs.append(float((on[:, None] > off[None, :]).mean()))
+        return float(np.mean(aucs)) if aucs else None
 
     def zero_shot(self, crops: ds.CropSet) -> float:
         """Accuracy of classifying the goal crops among the goal prompts."""
@@ -233,8 +291,9 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] = a.lr * schedule.lr_factor(frac, a.warmup)
             lc = self.crop_loss(rng)
-            lp, ld, lr = self.frame_losses(rng)
+            lp, ld, lr, lx = self.frame_losses(rng)
             loss = lc + a.patch_weight * lp + a.dense_weight * ld + a.room_weight * lr
+            loss = loss + a.context_weight * lx
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -248,6 +307,7 @@ class Trainer:
                     "patch": round(lp.item(), 4),
                     "dense": round(ld.item(), 4),
                     "room": round(lr.item(), 4),
+                    "context": round(lx.item(), 4),
                     "logit_scale": round(float(self.model.logit_scale.detach().exp()), 2),
                 }
                 if val is not None and step % (a.log_every * 5) == 0:
@@ -255,6 +315,9 @@ class Trainer:
                     room = self.room_zero_shot(val.frames)
                     if room is not None:
                         entry["val_room"] = round(room, 4)
+                    auc = self.context_auc(val.frames)
+                    if auc is not None:
+                        entry["val_context_auc"] = round(auc, 4)
                 log["history"].append(entry)
                 print(json.dumps(entry), flush=True)
             if a.save_every and step > 0 and step % a.save_every == 0:
@@ -264,7 +327,27 @@ class Trainer:
         if val is not None:
             log["val_zero_shot"] = self.zero_shot(val.crops)
             log["val_room"] = self.room_zero_shot(val.frames)
+            log["val_context_auc"] = self.context_auc(val.frames)
         return log
+
+
+def multi_positive_nce(logits: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+    """Symmetric InfoNCE of image-text ``logits`` ``[B, G]`` where ``pos`` ``[B, G]`` marks
+    every matching pair (several per row and column): image to texts is minus the log of the
+    positives' summed probability (rows with a positive), text to images the mean log
+    probability of its positives (columns with a positive and a negative); their mean. Without
+    such a column, the image-to-text term alone; without a positive at all, 0."""
+    rows = pos.any(-1)
+    if not rows.any():
+        return logits.new_zeros(())
+    i2t = -(logits.masked_fill(~pos, float("-inf")).logsumexp(-1) - logits.logsumexp(-1))[rows].mean()
+    cols = pos.any(0) & (~pos).any(0)
+    if not cols.any():
+        return i2t
+    log_p = logits.T.log_softmax(-1)  # [G, B]
+    pos_t = pos.T
+    t2i = -(log_p.masked_fill(~pos_t, 0.0).sum(-1) / pos_t.sum(-1).clamp(min=1))[cols].mean()
+    return (i2t + t2i) / 2
 
 
 def save_weights(model: Any, path: Path) -> dict[str, np.ndarray]:
@@ -316,6 +399,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--room-weight", type=float, default=1.0, help="weight of the room loss (frames with room captions)"
     )
+    t.add_argument(
+        "--context-weight",
+        type=float,
+        default=1.0,
+        help="weight of the context loss (frames naming their room's contents)",
+    )
     t.add_argument("--object-weight", type=float, default=4.0)
     t.add_argument("--positive-weight", type=float, default=4.0)
     t.add_argument("--seed", type=int, default=0)
@@ -347,6 +436,7 @@ def _train(a: argparse.Namespace) -> None:
     )
     texts = [c for caps in data.crops.captions for c in caps]
     texts += [c for caps in data.frames.captions for c in caps]
+    texts += [vocab.context_prompt(w) for caps in data.frames.contents for w in caps]
     texts += [prompt(w) for w in data.class_words.values()] + [prompt(w) for w in BACKGROUND_PROMPTS]
     if a.templates:
         texts += vocab.read_templates(a.templates)

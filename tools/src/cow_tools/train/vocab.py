@@ -39,6 +39,10 @@ _WORD = re.compile(r"\w+|[^\w\s]+")
 #: CoW's single prompt template (``agent/src/perception/templates.rs``).
 TEMPLATE = "a photo of a {}."
 
+#: The context template: a view of a room that holds the goal, seen or not (the agent's
+#: ``agent.clip.value_prompt`` default, ``agent/src/config.rs``).
+CONTEXT_TEMPLATE = "a room with a {}."
+
 
 def article(word: str) -> str:
     """``"an"`` before a word beginning with a vowel letter, else ``"a"`` (the Rust
@@ -61,6 +65,11 @@ def fill(template: str, word: str) -> str:
 def prompt(word: str) -> str:
     """CoW's single template filled with ``word`` (as the Rust localizers do)."""
     return fill(TEMPLATE, word)
+
+
+def context_prompt(word: str) -> str:
+    """The context template filled with ``word`` ("a room with an apple.")."""
+    return fill(CONTEXT_TEMPLATE, word)
 
 
 def words_of(texts: Iterable[str]) -> set[str]:
