@@ -1,7 +1,8 @@
 //! `configs/embedded-v2.toml` is `configs/embedded.toml` with world version 2
-//! (and its own run directory and model bundle, fine-tuned on version-2
-//! renders): nothing else may drift between the two, so that a version-2
-//! number differs from a version-1 number by the world and the model only.
+//! (and its own run directory, and its model: the bundle fine-tuned on
+//! version-2 renders with the value prompt it was trained for): nothing
+//! else may drift between the two, so that a version-2 number differs from
+//! a version-1 number by the world and the model only.
 
 #![allow(clippy::unwrap_used)]
 
@@ -22,10 +23,13 @@ fn the_v2_config_differs_from_the_default_by_the_world_only() {
         v2.agent.clip.bundle,
         std::path::PathBuf::from("models/cow-embedded-v2")
     );
+    assert_eq!(v2.agent.clip.value_prompt, "a room with a {}.");
+    assert_eq!(v1.agent.clip.value_prompt, "");
     let mut same = v2.clone();
     same.sim.embedded.world_version = 1;
     same.run.out_dir = v1.run.out_dir.clone();
     same.agent.clip.bundle = v1.agent.clip.bundle.clone();
+    same.agent.clip.value_prompt = v1.agent.clip.value_prompt.clone();
     assert_eq!(same, v1);
 }
 

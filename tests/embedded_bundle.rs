@@ -7,7 +7,8 @@
 //! tile rarely covers; its behaviour is tested on fixture bundles in
 //! `agent/tests/clip_localizers.rs`.) The world-version-2 bundle
 //! (`models/cow-embedded-v2`, a larger vocabulary) must load and run through
-//! every localizer with its manifest's thresholds.
+//! every localizer with its manifest's thresholds, its dense localizer must
+//! point at the same goal, and its view score must follow `value_prompt`.
 //!
 //! Needs libonnxruntime, found as the binary finds it (`ORT_DYLIB_PATH`, the
 //! repository's `.venv`; `make setup` installs it).
@@ -61,20 +62,31 @@ fn views_of(negatives: usize, name: &str) -> Views {
 
 #[test]
 fn learned_localizers_point_at_a_clearly_visible_goal() {
+    points_at_a_clearly_visible_goal("cow-embedded", &[LocalizerKind::Grad, LocalizerKind::Dense]);
+}
+
+/// The version-2 bundle's dense localizer (the one `configs/embedded-v2.toml`
+/// runs) on the same view; its grad localizer's top pixel misses this TV.
+#[test]
+fn the_v2_bundle_points_at_a_clearly_visible_goal_too() {
+    points_at_a_clearly_visible_goal("cow-embedded-v2", &[LocalizerKind::Dense]);
+}
+
+fn points_at_a_clearly_visible_goal(name: &str, kinds: &[LocalizerKind]) {
     let Views {
         caps,
         best,
         best_view,
         neg,
         bundle,
-    } = views(20);
+    } = views_of(20, name);
     assert!(
         best.goal_pixels > 1000,
         "largest goal has {} pixels",
         best.goal_pixels
     );
     let mut misses = Vec::new();
-    for kind in [LocalizerKind::Grad, LocalizerKind::Dense] {
+    for &kind in kinds {
         let config = LocalizerConfig {
             kind,
             bundle: bundle.clone(),

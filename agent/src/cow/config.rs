@@ -198,9 +198,10 @@ pub struct CowConfig {
     /// Trade-off of value against path cost: a frontier's score is its
     /// value as a z-score over the value map (standard deviations above the
     /// map's mean) minus this weight times its path cost in metres (the
-    /// planner's cost: length, weighted near obstacles). 0.25: a frontier 4 m
-    /// farther must look one standard deviation more promising. 0 ranks by
-    /// value alone (VLFM); a large weight gives back `"nearest"`.
+    /// planner's cost: length, weighted near obstacles). 1: a frontier 1 m
+    /// farther must look one standard deviation more promising (the best
+    /// of 0-2 on version-2 val episodes, README). 0 ranks by value alone
+    /// (VLFM); a large weight gives back `"nearest"`.
     pub value_cost_weight: f32,
     /// A frontier's value is the confidence-weighted mean value of the cells
     /// within this distance (a square) of its target cell, metres.
@@ -230,7 +231,7 @@ impl Default for CowConfig {
             explore: Explore::Nearest,
             value_score: ValueScore::Auto,
             value_top_share: 0.1,
-            value_cost_weight: 0.25,
+            value_cost_weight: 1.0,
             value_radius: 0.5,
             map: MapSettings::default(),
         }
