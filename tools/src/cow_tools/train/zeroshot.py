@@ -2,7 +2,11 @@
 crops of a ``cow sim dataset`` folder: each crop is classified among the prompts
 "a photo of a {category}." (article by the category's first letter, as the agent's prompts) of the
 goal categories present. Frames of world version 2 name the room the camera stands in; they
-are classified among "a photo of a {room}." of the rooms present (``rooms``).
+are classified among "a photo of a {room}." of the rooms present (``rooms``), and where they
+name the room's goal contents, ``context`` says how well a frame's similarity to a goal's
+context prompt ("a room with a mug.") tells rooms that hold the goal from rooms that do not,
+over the frames that do not show it (the value map's question: is the goal likely here, before
+it is in sight): the ROC AUC per goal and their mean (0.5 = chance).
 
     python -m cow_tools.train.zeroshot --bundle models/cow-embedded --data DIR
 """
@@ -20,7 +24,7 @@ from tokenizers import Tokenizer
 
 from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD
 from cow_tools.train import data as ds
-from cow_tools.train.vocab import encode, prompt
+from cow_tools.train.vocab import CONTEXT_TEMPLATE, encode, fill, prompt
 
 
 def accuracy(bundle: Path, root: Path) -> dict[str, float | int]:
@@ -81,17 +85,62 @@ def room_accuracy(bundle: Path, root: Path) -> dict[str, float | int] | None:
     return out
 
 
+def context_auc(bundle: Path, root: Path, template: str = CONTEXT_TEMPLATE) -> dict[str, float | int] | None:
+    """Mean and per-goal ROC AUC of the frames' similarity to ``template`` filled with each
+    goal, between frames whose room holds the goal and frames whose room does not, leaving out
+    frames that show the goal; None without frames naming their room's contents."""
+    frames = [f for f in ds.read_jsonl(root / "index.jsonl") if f.get("room") and "contents" in f]
+    if not frames:
+        return None
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    size, ctx = int(manifest["image_size"]), int(manifest["context_length"])
+    goals = sorted({str(c["words"]) for c in ds.read_jsonl(root / "crops.jsonl") if c["is_goal"]})
+    tok = Tokenizer.from_file(str(bundle / "tokenizer.json"))
+    ids = np.array([encode(tok, fill(template, g), ctx) for g in goals], dtype=np.int64)
+    text = ort.InferenceSession(str(bundle / "text.onnx")).run(None, {"input_ids": ids})[0]
+    image = ort.InferenceSession(str(bundle / "image.onnx"))
+    mean = np.array(OPENAI_MEAN, dtype=np.float32).reshape(1, 3, 1, 1)
+    std = np.array(OPENAI_STD, dtype=np.float32).reshape(1, 3, 1, 1)
+    sims = []
+    for s in range(0, len(frames), 64):
+        part = frames[s : s + 64]
+        px = np.stack([ds.load_image(root / f["frame"], size) for f in part]).astype(np.float32)
+        px = (px.transpose(0, 3, 1, 2) / 255.0 - mean) / std
+        sims.append(image.run(["image_embeddings"], {"pixel_values": px.astype(np.float32)})[0] @ text.T)
+    sim = np.concatenate(sims)
+    out: dict[str, float | int] = {"frames": len(frames)}
+    aucs = []
+    for g, word in enumerate(goals):
+        shown = np.array([any(o["words"] == word for o in f["objects"]) for f in frames])
+        holds = np.array([word in f["contents"] for f in frames])
+        on, off = sim[holds & ~shown, g], sim[~holds & ~shown, g]
+        if len(on) and len(off):
+            ties = (on[:, None] == off[None, :]).mean()
+            out[word] = float((on[:, None] > off[None, :]).mean() + 0.5 * ties)
+            aucs.append(out[word])
+    out["auc"] = float(np.mean(aucs)) if aucs else float("nan")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; prints the accuracies as JSON."""
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--bundle", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True, help="a `cow sim dataset` folder")
+    p.add_argument(
+        "--context-template",
+        default=CONTEXT_TEMPLATE,
+        help="template of the context prompts, {} = the goal (the agent's value_prompt)",
+    )
     a = p.parse_args(argv)
     try:
         result: dict[str, object] = dict(accuracy(a.bundle, a.data))
         rooms = room_accuracy(a.bundle, a.data)
         if rooms is not None:
             result["rooms"] = rooms
+        context = context_auc(a.bundle, a.data, a.context_template)
+        if context is not None:
+            result["context"] = context
         print(json.dumps(result, indent=1))
     except (OSError, ValueError, KeyError) as e:
         print(f"zeroshot: {e}", file=sys.stderr)
