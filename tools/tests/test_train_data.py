@@ -72,3 +72,11 @@ def test_prompts_take_the_goals_article_as_the_agent_does() -> None:
     assert fill("a toy {}.", "apple") == "a toy apple."
     assert fill("itap of a {}.", "apple") == "itap of an apple."
     assert fill("pizza {}", "oven") == "pizza oven"
+
+
+def test_roc_auc_by_hand() -> None:
+    from cow_tools.train.metrics import roc_auc
+
+    # pairs (2 positives x 2 negatives): 3 wins, 1 tie -> (3 + 0.5) / 4
+    assert roc_auc(np.array([0.9, 0.5]), np.array([0.5, 0.1])) == 0.875
+    assert roc_auc(np.array([0.1]), np.array([0.2, 0.3])) == 0.0

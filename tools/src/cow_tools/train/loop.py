@@ -48,6 +48,7 @@ from cow_tools.train import data as ds
 from cow_tools.train import model as mdl
 from cow_tools.train import schedule, vocab
 from cow_tools.train.from_bundle import load_bundle_state
+from cow_tools.train.metrics import roc_auc
 from cow_tools.train.vocab import prompt
 
 BACKGROUND_PROMPTS = ["background", "wall", "floor", "ceiling", "door", "window", "furniture", "room"]
@@ -72,6 +73,7 @@ class Trainer:
         self.bg_ids = self.ids([prompt(w) for w in BACKGROUND_PROMPTS])
         self.room_words = sorted({r for r in data.frames.rooms if r})
         self.context_ids = self.ids([vocab.context_prompt(w) for w in self.goal_words])
+        self.goal_index = {w: g for g, w in enumerate(self.goal_words)}
         word_to_class = {data.class_words[c]: c for c in self.classes}
         self.goal_classes = torch.tensor([word_to_class[w] for w in self.goal_words])
         self.object_classes = torch.tensor(sorted({word_to_class[w] for w in data.crops.words}))
@@ -187,12 +189,11 @@ class Trainer:
         have = [k for k, i in enumerate(idx) if i < len(contents) and contents[i]]
         if not have:
             return image.new_zeros(())
-        index = {w: g for g, w in enumerate(self.goal_words)}
         pos = torch.zeros(len(have), len(self.goal_words), dtype=torch.bool)
         for row, k in enumerate(have):
             for w in contents[idx[k]]:
-                if w in index:
-                    pos[row, index[w]] = True
+                if w in self.goal_index:
+                    pos[row, self.goal_index[w]] = True
         text = mdl.encode_text(self.model, self.context_ids)
         scale = self.model.logit_scale.exp().clamp(max=100.0)
         return multi_positive_nce(scale * image[have] @ text.T, pos)
@@ -210,7 +211,7 @@ class Trainer:
                 self.model.train(was)
 
     def _context_auc(self, frames: ds.FrameSet) -> float | None:
-        keep = [i for i, c in enumerate(frames.contents) if frames.rooms[i] is not None]
+        keep = [i for i in range(len(frames.contents)) if frames.rooms[i] is not None]
         if not keep:
             return None
         text = mdl.encode_text(self.model, self.context_ids)
@@ -227,7 +228,7 @@ class Trainer:
             has = np.array([w in frames.contents[i] for i in keep])
             on, off = sim[has, g], sim[~has, g]
             if len(on) and len(off):
-                aucs.append(float((on[:, None] > off[None, :]).mean()))
+                aucs.append(roc_auc(on, off))
         return float(np.mean(aucs)) if aucs else None
 
     def zero_shot(self, crops: ds.CropSet) -> float:

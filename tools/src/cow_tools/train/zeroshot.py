@@ -24,6 +24,7 @@ from tokenizers import Tokenizer
 
 from cow_tools.bundle import OPENAI_MEAN, OPENAI_STD
 from cow_tools.train import data as ds
+from cow_tools.train.metrics import roc_auc
 from cow_tools.train.vocab import CONTEXT_TEMPLATE, encode, fill, prompt
 
 
@@ -115,8 +116,7 @@ def context_auc(bundle: Path, root: Path, template: str = CONTEXT_TEMPLATE) -> d
         holds = np.array([word in f["contents"] for f in frames])
         on, off = sim[holds & ~shown, g], sim[~holds & ~shown, g]
         if len(on) and len(off):
-            ties = (on[:, None] == off[None, :]).mean()
-            out[word] = float((on[:, None] > off[None, :]).mean() + 0.5 * ties)
+            out[word] = roc_auc(on, off)
             aucs.append(out[word])
     out["auc"] = float(np.mean(aucs)) if aucs else float("nan")
     return out
